@@ -1,0 +1,42 @@
+"""Settings, errors, ids, time and JSON types: the parts every stage shares. No I/O."""
+
+from __future__ import annotations
+
+from ._clock import as_utc, utcnow
+from ._errors import (
+    BadRequest,
+    ConfigurationError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    TailoredError,
+    Unauthorized,
+    ValidationError,
+)
+from ._ids import new_id
+from ._json import JSONObject, JSONValue, dumps, loads
+from ._settings import Settings, config_file
+
+__all__ = [
+    "BadRequest",
+    "ConfigurationError",
+    "Conflict",
+    "Forbidden",
+    "JSONObject",
+    "JSONValue",
+    "NotFound",
+    "PayloadTooLarge",
+    "RateLimited",
+    "Settings",
+    "TailoredError",
+    "Unauthorized",
+    "ValidationError",
+    "as_utc",
+    "config_file",
+    "dumps",
+    "loads",
+    "new_id",
+    "utcnow",
+]

@@ -1,0 +1,18 @@
+"""Identifiers: short, prefixed, URL-safe, random."""
+
+from __future__ import annotations
+
+import secrets
+
+_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def new_id(prefix: str, length: int = 16) -> str:
+    """A random identifier such as ``key_3k9x0q...``, prefixed to show what it names.
+
+    >>> new_id("job").startswith("job_")
+    True
+    >>> len(new_id("x", 10))
+    12
+    """
+    return f"{prefix}_" + "".join(secrets.choice(_ALPHABET) for _ in range(length))
