@@ -45,17 +45,22 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: `sqlite:///PATH` or `postgresql+psycopg://USER:PW@HOST/DB`.",
     )
     redis_url: str | None = Field(
-        None, description="Redis for the shared cache and notifications, e.g. `redis://host:6379/0`."
+        None,
+        description="Redis for the shared cache and notifications, e.g. `redis://host:6379/0`.",
     )
     secret_key: SecretStr = Field(
         SecretStr(INSECURE_SECRET),
         description="Keyed hash for stored API keys; changing it invalidates every key.",
     )
-    debug: bool = Field(False, description="Put exception text in 500 answers. Never in production.")
+    debug: bool = Field(
+        False, description="Put exception text in 500 answers. Never in production."
+    )
     max_request_bytes: int = Field(
         1_048_576, ge=1024, description="Largest request body accepted, in bytes (413 beyond)."
     )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Log level."
+    )
     log_format: Literal["text", "json"] = Field(
         "text", description="`json` writes one JSON object per log line, with the request id."
     )
@@ -80,7 +85,7 @@ class Settings(BaseSettings):
     def _known_database(cls, value: str) -> str:
         if not value.startswith(("sqlite:", "postgresql")):
             raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
-        if value.startswith("postgresql://") or value.startswith("postgres://"):
+        if value.startswith(("postgresql://", "postgres://")):
             raise ValueError("use the psycopg driver: postgresql+psycopg://...")
         return value
 
@@ -109,7 +114,8 @@ class Settings(BaseSettings):
             )
         if self.debug:
             problems.append("TAILORED_DEBUG is on; it puts exception text in error answers")
-        for name, url in (("TAILORED_DATABASE_URL", self.database_url), ("TAILORED_REDIS_URL", self.redis_url)):
+        urls = {"TAILORED_DATABASE_URL": self.database_url, "TAILORED_REDIS_URL": self.redis_url}
+        for name, url in urls.items():
             password = _password_of(url)
             if password is not None and password.lower() in _WEAK_PASSWORDS:
                 problems.append(f"{name} uses the well-known password {password!r}")

@@ -1,0 +1,99 @@
+"""The event log: every accepted message, once (unique on workspace and ``messageId``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, TypedDict
+
+import sqlalchemy as sa
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, UniqueConstraint
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from tailored.storage import BigIntKey, JSONType, UTCDateTime, metadata
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigIntKey, primary_key=True, autoincrement=True),
+    Column(
+        "workspace_id", Integer, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("message_id", String(255), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("event", String(255), nullable=True),
+    Column("user_id", String(255), nullable=True),
+    Column("anonymous_id", String(255), nullable=True),
+    Column("timestamp", UTCDateTime, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("properties", JSONType, nullable=True),
+    Column("traits", JSONType, nullable=True),
+    Column("context", JSONType, nullable=True),
+    Column("extra", JSONType, nullable=True),
+    UniqueConstraint("workspace_id", "message_id"),
+    Index(None, "workspace_id", "user_id"),
+    Index(None, "workspace_id", "anonymous_id"),
+    Index(None, "workspace_id", "event", "timestamp"),
+)
+
+
+class EventRow(TypedDict):
+    """One message as stored (``extra`` holds type-specific fields: name, groupId, ...)."""
+
+    message_id: str
+    type: str
+    event: str | None
+    user_id: str | None
+    anonymous_id: str | None
+    timestamp: datetime
+    received_at: datetime
+    properties: dict[str, Any] | None
+    traits: dict[str, Any] | None
+    context: dict[str, Any] | None
+    extra: dict[str, Any] | None
+
+
+def append_events(conn: Connection, workspace_id: int, rows: Sequence[EventRow]) -> list[str]:
+    """Insert rows, skipping any whose ``message_id`` is already stored.
+
+    Returns the message ids actually inserted, so the caller can tell duplicates apart.
+    """
+    if not rows:
+        return []
+    dialect = conn.dialect.name
+    insert = postgresql.insert(events) if dialect == "postgresql" else sqlite.insert(events)
+    stmt = insert.on_conflict_do_nothing(index_elements=["workspace_id", "message_id"]).returning(
+        events.c.message_id
+    )
+    values = [{"workspace_id": workspace_id, **row} for row in rows]
+    result = conn.execute(stmt, values)
+    return [r[0] for r in result]
+
+
+def count_events(conn: Connection, workspace_id: int) -> int:
+    """How many events a workspace has stored."""
+    query = sa.select(sa.func.count()).select_from(events)
+    return int(conn.execute(query.where(events.c.workspace_id == workspace_id)).scalar_one())
+
+
+def iter_events(
+    conn: Connection, workspace_id: int, *, batch: int = 10_000
+) -> Iterable[dict[str, Any]]:
+    """Every event of a workspace in id order, streamed in batches."""
+    last = 0
+    while True:
+        rows = (
+            conn.execute(
+                sa.select(events)
+                .where(events.c.workspace_id == workspace_id, events.c.id > last)
+                .order_by(events.c.id)
+                .limit(batch)
+            )
+            .mappings()
+            .all()
+        )
+        if not rows:
+            return
+        yield from (dict(r) for r in rows)
+        last = rows[-1]["id"]

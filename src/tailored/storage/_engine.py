@@ -1,0 +1,97 @@
+"""Creating engines: SQLite tuned for an embedded server, PostgreSQL through psycopg 3."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from tailored.core import ConfigurationError, Settings
+
+
+def _json_serializer(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def create_engine(settings: Settings) -> Engine:
+    """An engine for ``settings.database_url``.
+
+    SQLite is opened in WAL mode with foreign keys on and a busy timeout; transactions begin
+    DEFERRED unless a connection asks for ``execution_options(sqlite_begin="IMMEDIATE")``
+    (see :func:`write_transaction`), which takes the write lock up front and so never fails on
+    a lock upgrade.
+    """
+    url = sa.make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, settings)
+    try:
+        return sa.create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=20,
+            json_serializer=_json_serializer,
+            json_deserializer=orjson.loads,
+        )
+    except ModuleNotFoundError as exc:
+        raise ConfigurationError(
+            f"TAILORED_DATABASE_URL needs the '{exc.name}' driver: "
+            "install tailored with the postgres extra (pip install 'tailored[postgres]')"
+        ) from exc
+
+
+def _sqlite_engine(url: sa.URL, settings: Settings) -> Engine:
+    database = url.database or ""
+    if database and database != ":memory:":
+        Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        url,
+        json_serializer=_json_serializer,
+        json_deserializer=orjson.loads,
+        connect_args={
+            "check_same_thread": False,
+            "timeout": settings.sqlite_busy_timeout_ms / 1000,
+        },
+    )
+    pragmas = (
+        "PRAGMA journal_mode=WAL",
+        "PRAGMA foreign_keys=ON",
+        f"PRAGMA busy_timeout={settings.sqlite_busy_timeout_ms}",
+        f"PRAGMA synchronous={settings.sqlite_synchronous}",
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in pragmas:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: on SQLite it takes the write lock at BEGIN."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+        with conn.begin():
+            yield conn
+
+
+def is_sqlite(engine: Engine | Connection) -> bool:
+    """Whether this engine or connection talks to SQLite."""
+    return engine.dialect.name == "sqlite"
