@@ -6,6 +6,7 @@ Redis can serve several deployments (and tests) without collisions.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -94,11 +95,13 @@ class RedisClient:
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
         try:
             pubsub.subscribe(self.key(channel))
-            while True:
-                message = pubsub.get_message(timeout=timeout)
-                if message is None:
-                    return
-                yield orjson.loads(message["data"])
+            deadline = time.monotonic() + timeout
+            while (left := deadline - time.monotonic()) > 0:
+                # None also comes back for the (ignored) subscribe confirmation.
+                message = pubsub.get_message(timeout=left)
+                if message is not None:
+                    yield orjson.loads(message["data"])
+                    deadline = time.monotonic() + timeout
         except self._errors as exc:
             raise RedisUnavailable(f"Redis subscribe failed: {exc}") from exc
         finally:
