@@ -1,0 +1,74 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from tailored import __version__, storage
+from tailored.core import Settings
+
+from ._docs import install_docs
+from ._errors import install_error_handlers
+from ._health import router as health_router
+from ._keys_api import router as keys_router
+from ._logging import configure_logging
+from ._middleware import BodySizeLimit, RequestContext
+from ._responses import FastJSONResponse
+from ._state import AppState
+
+log = logging.getLogger("tailored.server")
+
+DESCRIPTION = """
+tailored is a self-hosted personalization engine. Authenticate with an API key as
+`Authorization: Bearer <key>`; keys have the scope `write` (send events), `server`
+(decisions, recommendations, profile reads) or `admin` (configuration, erasure, keys).
+Every error answers `{"error": {"code", "message", "details"}}`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the HTTP app for ``settings`` (read from the environment if omitted).
+
+    Raises :class:`tailored.core.ConfigurationError` if production mode meets insecure settings.
+    """
+    settings = (settings or Settings()).check()
+    configure_logging(settings)
+    engine = storage.create_engine(settings)
+    redis = storage.connect_redis(settings.redis_url) if settings.redis_url else None
+    state = AppState(settings=settings, engine=engine, redis=redis)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if not storage.is_up_to_date(engine):
+            log.warning("the database is not migrated: run `tailored db upgrade`")
+        yield
+        engine.dispose()
+        if redis is not None:
+            redis.close()
+
+    app = FastAPI(
+        title="tailored",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        default_response_class=FastJSONResponse,
+        lifespan=lifespan,
+    )
+    app.state.tailored = state
+    install_error_handlers(app, debug=settings.debug)
+    install_docs(app)
+    app.include_router(health_router)
+    app.include_router(keys_router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestContext)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app configured from ``TAILORED_*`` variables: the factory uvicorn workers call."""
+    return create_app(Settings())
