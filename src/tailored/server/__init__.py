@@ -5,6 +5,7 @@ from __future__ import annotations
 from ._app import app_from_environment, create_app
 from ._auth import AdminKey, Principal, ServerKey, WriteKey, require
 from ._errors import error_body
+from ._logging import configure_logging
 
 __all__ = [
     "AdminKey",
@@ -12,6 +13,7 @@ __all__ = [
     "ServerKey",
     "WriteKey",
     "app_from_environment",
+    "configure_logging",
     "create_app",
     "error_body",
     "require",
