@@ -74,7 +74,10 @@ def claim(
     kinds: list[str] | None = None,
     now: datetime | None = None,
 ) -> Job | None:
-    """Claim the most overdue job (or one whose lease expired); ``None`` if nothing is due."""
+    """Claim the most overdue job (or one whose lease expired); ``None`` if nothing is due.
+
+    ``kinds`` limits the claim to those job kinds (an empty list claims nothing).
+    """
     now = now or utcnow()
     due = sa.or_(
         sa.and_(jobs.c.status == QUEUED, jobs.c.run_at <= now),
@@ -85,7 +88,9 @@ def claim(
         ),
     )
     pick = sa.select(jobs.c.id).where(due).order_by(jobs.c.run_at, jobs.c.id).limit(1)
-    if kinds:
+    if kinds is not None:
+        if not kinds:
+            return None
         pick = pick.where(jobs.c.kind.in_(kinds))
     with write_transaction(engine) as conn:
         _fail_abandoned(conn, now)
