@@ -57,7 +57,9 @@ def test_publish_reaches_a_subscriber(redis_client):
 
 
 def test_unreachable_redis_is_a_clear_error():
-    with pytest.raises(storage.RedisUnavailable, match=r"cannot reach Redis at redis://127\.0\.0\.1:1"):
+    with pytest.raises(
+        storage.RedisUnavailable, match=r"cannot reach Redis at redis://127\.0\.0\.1:1"
+    ):
         storage.connect_redis("redis://127.0.0.1:1/0")
     client = storage.RedisClient("redis://127.0.0.1:1/0")
     with pytest.raises(storage.RedisUnavailable, match="Redis get failed"):
