@@ -73,6 +73,26 @@ class Settings(BaseSettings):
             "SQLite durability: NORMAL survives a process crash; FULL also survives power loss."
         ),
     )
+    ingest_max_event_bytes: int = Field(
+        32 * 1024, ge=256, description="Largest single event accepted at collection, in bytes."
+    )
+    ingest_max_request_bytes: int = Field(
+        500 * 1024,
+        ge=1024,
+        description="Largest collection request, in bytes, after gzip is undone (413 beyond).",
+    )
+    ingest_max_batch: int = Field(
+        2500, ge=1, description="Most events in one /v1/batch request."
+    )
+    ingest_rate_limit: float = Field(
+        1000.0,
+        ge=0,
+        description="Collection requests per second allowed per key (0 turns the limit off).",
+    )
+    ip_mode: Literal["truncate", "drop", "keep"] = Field(
+        "truncate",
+        description="What is stored of a client IP: truncated (/24, /48), nothing, or all of it.",
+    )
     worker_poll_seconds: float = Field(
         1.0, gt=0, description="How often an idle `tailored worker` looks for due jobs."
     )

@@ -11,12 +11,14 @@ from fastapi import FastAPI
 from tailored import __version__, storage
 from tailored.core import Settings
 
+from ._collect import router as collect_router
 from ._docs import install_docs
 from ._errors import install_error_handlers
 from ._health import router as health_router
 from ._keys_api import router as keys_router
 from ._logging import configure_logging
 from ._middleware import BodySizeLimit, RequestContext
+from ._ratelimit import RateLimiter
 from ._responses import FastJSONResponse
 from ._state import AppState
 
@@ -39,7 +41,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings)
     engine = storage.create_engine(settings)
     redis = storage.connect_redis(settings.redis_url) if settings.redis_url else None
-    state = AppState(settings=settings, engine=engine, redis=redis)
+    state = AppState(
+        settings=settings,
+        engine=engine,
+        redis=redis,
+        rate_limiter=RateLimiter(settings.ingest_rate_limit),
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -64,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_docs(app)
     app.include_router(health_router)
     app.include_router(keys_router)
+    app.include_router(collect_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContext)
     return app

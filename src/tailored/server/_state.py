@@ -11,6 +11,8 @@ from starlette.requests import Request
 from tailored.core import Settings
 from tailored.storage import RedisClient
 
+from ._ratelimit import RateLimiter
+
 
 @dataclass
 class AppState:
@@ -19,6 +21,7 @@ class AppState:
     settings: Settings
     engine: Engine
     redis: RedisClient | None
+    rate_limiter: RateLimiter
 
 
 def state_of(request: Request) -> AppState:

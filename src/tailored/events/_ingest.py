@@ -1,0 +1,130 @@
+"""The ingestion path: validate a batch, drop duplicates, commit, tell the subscribers.
+
+One transaction per batch: the events and everything the subscribers (profiles, segments)
+write for them commit together, so a 200 means all of it is durable, and a crash leaves
+either the whole batch or none of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy.engine import Connection, Engine
+
+from tailored import storage
+from tailored.core import ValidationError
+
+from ._log import EventRow, append_events
+from ._rows import to_event_row
+
+#: Called inside the batch's transaction with the rows that were stored (not duplicates).
+Subscriber = Callable[[Connection, int, list[EventRow]], None]
+_subscribers: list[Subscriber] = []
+
+
+def subscribe(subscriber: Subscriber) -> None:
+    """Have ``subscriber`` see every stored batch, inside its transaction (idempotent)."""
+    if subscriber not in _subscribers:
+        _subscribers.append(subscriber)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A message that was not accepted, where, and why."""
+
+    index: int
+    message_id: str | None
+    loc: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form used in answers."""
+        return {
+            "index": self.index,
+            "messageId": self.message_id,
+            "loc": self.loc,
+            "message": self.message,
+        }
+
+
+@dataclass
+class IngestResult:
+    """What happened to a batch."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+def validate_messages(
+    messages: Sequence[Any],
+    received_at: datetime,
+    *,
+    kind: str | None = None,
+    sent_at: Any = None,
+    max_event_bytes: int = 32 * 1024,
+    where: str = "batch",
+) -> tuple[list[EventRow], list[Rejection]]:
+    """Validate every message; return the good rows and the rejections."""
+    rows: list[EventRow] = []
+    rejected: list[Rejection] = []
+    for i, message in enumerate(messages):
+        prefix = f"{where}[{i}]." if where else ""
+        message_id = message.get("messageId") if isinstance(message, dict) else None
+        message_id = message_id if isinstance(message_id, str) else None
+        try:
+            size = len(orjson.dumps(message))
+            if size > max_event_bytes:
+                raise ValidationError(
+                    f"{prefix or 'body'}: event is {size} bytes; the limit is {max_event_bytes}",
+                    [{"loc": prefix.rstrip(".") or "body", "message": "event too large"}],
+                )
+            rows.append(
+                to_event_row(message, received_at, kind=kind, sent_at=sent_at, where=prefix)
+            )
+        except (ValidationError, TypeError) as exc:
+            loc = (
+                exc.details[0]["loc"]
+                if isinstance(exc, ValidationError) and exc.details
+                else prefix.rstrip(".")
+            )
+            text = (
+                exc.details[0]["message"]
+                if isinstance(exc, ValidationError) and exc.details
+                else str(exc)
+            )
+            rejected.append(Rejection(i, message_id, loc, text))
+    return rows, rejected
+
+
+def commit_rows(engine: Engine, workspace_id: int, rows: list[EventRow]) -> tuple[int, int]:
+    """Store rows (duplicates by ``messageId`` dropped) and run subscribers, in one transaction.
+
+    Returns ``(stored, duplicates)``.
+    """
+    unique: dict[str, EventRow] = {}
+    for row in rows:
+        unique.setdefault(row["message_id"], row)
+    with storage.write_transaction(engine) as conn:
+        inserted = set(append_events(conn, workspace_id, list(unique.values())))
+        stored = [row for mid, row in unique.items() if mid in inserted]
+        for subscriber in _subscribers:
+            subscriber(conn, workspace_id, stored)
+    return len(stored), len(rows) - len(stored)
+
+
+def ingest(
+    engine: Engine,
+    workspace_id: int,
+    messages: Sequence[Any],
+    received_at: datetime,
+    **options: Any,
+) -> IngestResult:
+    """Validate, deduplicate and commit ``messages``; options go to :func:`validate_messages`."""
+    rows, rejected = validate_messages(messages, received_at, **options)
+    stored, duplicates = commit_rows(engine, workspace_id, rows) if rows else (0, 0)
+    return IngestResult(accepted=stored, duplicates=duplicates, rejected=rejected)

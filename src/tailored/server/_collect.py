@@ -1,0 +1,173 @@
+"""Collection: Segment's HTTP tracking API (``/v1/track``, ``/v1/batch``, ...).
+
+The write key may come as a Bearer token, as the HTTP Basic username, or as ``writeKey`` in
+the body (Segment's libraries use the last two). Bodies may be gzip-compressed.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+from tailored import events
+from tailored.core import BadRequest, PayloadTooLarge, RateLimited, ValidationError, utcnow
+
+from ._auth import Principal, authenticate, presented_key
+from ._state import state_of
+
+router = APIRouter(prefix="/v1", tags=["collection"])
+
+
+class InvalidEvents(ValidationError):
+    """Nothing in the request could be accepted (Segment's API answers 400 for this)."""
+
+    code = "invalid_events"
+    status_code = 400
+
+def _gunzip(raw: bytes, limit: int) -> bytes:
+    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        data = decompressor.decompress(raw, limit + 1)
+    except zlib.error as exc:
+        raise BadRequest(f"Content-Encoding is gzip but the body is not valid gzip: {exc}") from exc
+    if len(data) > limit:
+        raise PayloadTooLarge(f"request body larger than {limit} bytes once decompressed")
+    if not decompressor.eof:
+        raise BadRequest("Content-Encoding is gzip but the body is truncated")
+    return data
+
+
+async def read_json_body(request: Request, limit: int) -> Any:
+    """The request's JSON body, gzip undone, within ``limit`` bytes; 400/413 otherwise."""
+    raw = await request.body()
+    encoding = request.headers.get("content-encoding", "").strip().lower()
+    if encoding == "gzip":
+        raw = _gunzip(raw, limit)
+    elif encoding not in ("", "identity"):
+        raise BadRequest(f"unsupported Content-Encoding {encoding!r}; send gzip or nothing")
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"request body is {len(raw)} bytes; the limit is {limit}")
+    if not raw.strip():
+        raise BadRequest("empty body: send a JSON object")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"malformed JSON body: {exc}") from exc
+
+
+def _messages(body: Any, kind: str | None, max_batch: int) -> list[Any]:
+    if not isinstance(body, dict):
+        raise InvalidEvents(
+            "body: must be a JSON object", [{"loc": "body", "message": "must be a JSON object"}]
+        )
+    if kind is not None:
+        return [body]
+    batch = body.get("batch")
+    if not isinstance(batch, list):
+        raise InvalidEvents(
+            "batch: must be a list of messages",
+            [{"loc": "batch", "message": "required: a list of messages"}],
+        )
+    if len(batch) > max_batch:
+        raise PayloadTooLarge(f"batch has {len(batch)} events; the limit is {max_batch}")
+    return batch
+
+
+def _accept(request: Request, body: Any, kind: str | None) -> dict[str, Any]:
+    state = state_of(request)
+    settings = state.settings
+    secret = presented_key(request)
+    if secret is None and isinstance(body, dict) and isinstance(body.get("writeKey"), str):
+        secret = body["writeKey"]
+    principal: Principal = authenticate(request, secret, "write")
+    wait = state.rate_limiter.acquire(principal.key.id)
+    if wait:
+        raise RateLimited(f"too many requests for key {principal.key.id}; retry in {wait}s", wait)
+    messages = _messages(body, kind, settings.ingest_max_batch)
+    result = events.ingest(
+        state.engine,
+        principal.workspace_id,
+        messages,
+        utcnow(),
+        kind=kind,
+        sent_at=body.get("sentAt"),
+        max_event_bytes=settings.ingest_max_event_bytes,
+        where="batch" if kind is None else "",
+    )
+    rejected = [r.as_dict() for r in result.rejected]
+    if result.rejected and not (result.accepted or result.duplicates):
+        first = result.rejected[0]
+        raise InvalidEvents(
+            f"{first.loc}: {first.message}"
+            + (f" (and {len(rejected) - 1} more)" if len(rejected) > 1 else ""),
+            rejected,
+        )
+    return {
+        "success": True,
+        "accepted": result.accepted,
+        "duplicates": result.duplicates,
+        "rejected": rejected,
+    }
+
+
+async def _collect(request: Request, kind: str | None) -> dict[str, Any]:
+    body = await read_json_body(request, state_of(request).settings.ingest_max_request_bytes)
+    return await run_in_threadpool(_accept, request, body, kind)
+
+
+_DOC = (
+    "Accepted once committed: 200 `{success, accepted, duplicates, rejected}`. "
+    "Key as Bearer, Basic username, or `writeKey` in the body."
+)
+
+
+@router.post("/track", summary="Record an action (Segment track)", description=_DOC)
+async def track(request: Request) -> dict[str, Any]:
+    """A track call: `event`, `properties`, `userId` or `anonymousId`."""
+    return await _collect(request, "track")
+
+
+@router.post(
+    "/identify", summary="Tie a person to their traits (Segment identify)", description=_DOC
+)
+async def identify(request: Request) -> dict[str, Any]:
+    """An identify call: `userId` and/or `anonymousId`, `traits`."""
+    return await _collect(request, "identify")
+
+
+@router.post("/page", summary="Record a page view (Segment page)", description=_DOC)
+async def page(request: Request) -> dict[str, Any]:
+    """A page call: `name`, `properties` (url, path, referrer, title)."""
+    return await _collect(request, "page")
+
+
+@router.post("/screen", summary="Record an app screen view (Segment screen)", description=_DOC)
+async def screen(request: Request) -> dict[str, Any]:
+    """A screen call: `name`, `properties`."""
+    return await _collect(request, "screen")
+
+
+@router.post("/group", summary="Tie a person to a company (Segment group)", description=_DOC)
+async def group(request: Request) -> dict[str, Any]:
+    """A group call: `groupId`, `traits`."""
+    return await _collect(request, "group")
+
+
+@router.post("/alias", summary="Merge two identities (Segment alias)", description=_DOC)
+async def alias(request: Request) -> dict[str, Any]:
+    """An alias call: `previousId` and `userId`."""
+    return await _collect(request, "alias")
+
+
+@router.post(
+    "/batch",
+    summary="Several calls at once (Segment batch)",
+    description=_DOC + " Good events are accepted even when others are rejected.",
+)
+async def batch(request: Request) -> dict[str, Any]:
+    """`{"batch": [{"type": "track", ...}, ...], "sentAt": ...}`."""
+    return await _collect(request, None)
