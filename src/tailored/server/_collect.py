@@ -14,9 +14,17 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from tailored import events
-from tailored.core import BadRequest, PayloadTooLarge, RateLimited, ValidationError, utcnow
+from tailored.core import (
+    BadRequest,
+    PayloadTooLarge,
+    RateLimited,
+    TailoredError,
+    ValidationError,
+    utcnow,
+)
 
 from ._auth import Principal, authenticate, presented_key
+from ._errors import error_response
 from ._state import state_of
 
 router = APIRouter(prefix="/v1", tags=["collection"])
@@ -27,6 +35,7 @@ class InvalidEvents(ValidationError):
 
     code = "invalid_events"
     status_code = 400
+
 
 def _gunzip(raw: bytes, limit: int) -> bytes:
     decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
@@ -114,19 +123,28 @@ def _accept(request: Request, body: Any, kind: str | None) -> dict[str, Any]:
     }
 
 
-async def _collect(request: Request, kind: str | None) -> dict[str, Any]:
-    body = await read_json_body(request, state_of(request).settings.ingest_max_request_bytes)
-    return await run_in_threadpool(_accept, request, body, kind)
+async def _collect(request: Request, kind: str | None) -> Any:
+    try:
+        body = await read_json_body(request, state_of(request).settings.ingest_max_request_bytes)
+        return await run_in_threadpool(_accept, request, body, kind)
+    except TailoredError as exc:
+        # Segment's and RudderStack's libraries read `code` and `message` at the top level.
+        response = error_response(exc)
+        document = orjson.loads(response.body)
+        response.body = orjson.dumps({"success": False, **document["error"], **document})
+        response.headers["content-length"] = str(len(response.body))
+        return response
 
 
 _DOC = (
     "Accepted once committed: 200 `{success, accepted, duplicates, rejected}`. "
-    "Key as Bearer, Basic username, or `writeKey` in the body."
+    "Key as Bearer, Basic username, or `writeKey` in the body. Errors carry `code` and "
+    "`message` at the top level as well as in `error`, for Segment's libraries."
 )
 
 
 @router.post("/track", summary="Record an action (Segment track)", description=_DOC)
-async def track(request: Request) -> dict[str, Any]:
+async def track(request: Request) -> Any:
     """A track call: `event`, `properties`, `userId` or `anonymousId`."""
     return await _collect(request, "track")
 
@@ -134,31 +152,31 @@ async def track(request: Request) -> dict[str, Any]:
 @router.post(
     "/identify", summary="Tie a person to their traits (Segment identify)", description=_DOC
 )
-async def identify(request: Request) -> dict[str, Any]:
+async def identify(request: Request) -> Any:
     """An identify call: `userId` and/or `anonymousId`, `traits`."""
     return await _collect(request, "identify")
 
 
 @router.post("/page", summary="Record a page view (Segment page)", description=_DOC)
-async def page(request: Request) -> dict[str, Any]:
+async def page(request: Request) -> Any:
     """A page call: `name`, `properties` (url, path, referrer, title)."""
     return await _collect(request, "page")
 
 
 @router.post("/screen", summary="Record an app screen view (Segment screen)", description=_DOC)
-async def screen(request: Request) -> dict[str, Any]:
+async def screen(request: Request) -> Any:
     """A screen call: `name`, `properties`."""
     return await _collect(request, "screen")
 
 
 @router.post("/group", summary="Tie a person to a company (Segment group)", description=_DOC)
-async def group(request: Request) -> dict[str, Any]:
+async def group(request: Request) -> Any:
     """A group call: `groupId`, `traits`."""
     return await _collect(request, "group")
 
 
 @router.post("/alias", summary="Merge two identities (Segment alias)", description=_DOC)
-async def alias(request: Request) -> dict[str, Any]:
+async def alias(request: Request) -> Any:
     """An alias call: `previousId` and `userId`."""
     return await _collect(request, "alias")
 
@@ -168,6 +186,6 @@ async def alias(request: Request) -> dict[str, Any]:
     summary="Several calls at once (Segment batch)",
     description=_DOC + " Good events are accepted even when others are rejected.",
 )
-async def batch(request: Request) -> dict[str, Any]:
+async def batch(request: Request) -> Any:
     """`{"batch": [{"type": "track", ...}, ...], "sentAt": ...}`."""
     return await _collect(request, None)
