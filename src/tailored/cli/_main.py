@@ -11,6 +11,7 @@ from tailored.core import TailoredError
 
 from . import _db, _import, _keys, _workspaces
 from ._context import errors
+from ._demo import demo
 from ._serve import serve, worker
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app.add_typer(_keys.app, name="keys")
 app.add_typer(_workspaces.app, name="workspaces")
 app.command()(serve)
 app.command()(worker)
+app.command()(demo)
 
 
 def _version(value: bool) -> None:

@@ -7,11 +7,12 @@ from types import ModuleType
 from sqlalchemy import MetaData
 
 import tailored.events
+import tailored.profiles
 import tailored.recommend
 from tailored import storage
 
 #: The stages that define tables; importing them registers their tables on the metadata.
-TABLE_OWNERS: tuple[ModuleType, ...] = (tailored.events, tailored.recommend)
+TABLE_OWNERS: tuple[ModuleType, ...] = (tailored.events, tailored.profiles, tailored.recommend)
 
 
 def full_metadata() -> MetaData:

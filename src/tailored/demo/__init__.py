@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from ._load import LoadResult, load_items, load_messages
 from ._online_retail import RetailData, convert, read_online_retail
+from ._shop import Lifecycle, Product, Shop, ShopConfig, Visitor, generate_shop
 
 __all__ = [
+    "Lifecycle",
     "LoadResult",
+    "Product",
     "RetailData",
+    "Shop",
+    "ShopConfig",
+    "Visitor",
     "convert",
+    "generate_shop",
     "load_items",
     "load_messages",
     "read_online_retail",

@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+import tailored.profiles  # noqa: F401  (subscribes profile updates to ingestion)
 from tailored import events, storage
-from tailored.core import ValidationError, utcnow
+from tailored.core import utcnow
 from tailored.recommend import Item, upsert_items
 
 Progress = Callable[[int], None]
@@ -30,22 +31,24 @@ def load_messages(
     messages: Sequence[dict[str, Any]],
     *,
     batch: int = 2000,
+    max_event_bytes: int = 1 << 20,
     on_progress: Progress | None = None,
 ) -> LoadResult:
-    """Store Segment-spec messages in the event log, one transaction per batch."""
+    """Send Segment-spec messages through the ingestion path, one transaction per batch.
+
+    Profiles (and every other stage subscribed to ingestion) are updated as by the HTTP API.
+    Files are trusted more than the public API: an event may be up to ``max_event_bytes``
+    (an invoice with hundreds of lines is larger than the API's 32 KB).
+    """
     result = LoadResult()
-    received = utcnow()
     for start in range(0, len(messages), batch):
-        rows = []
-        for offset, message in enumerate(messages[start : start + batch]):
-            try:
-                rows.append(events.to_event_row(message, received))
-            except ValidationError as exc:
-                result.rejected.append((start + offset, exc.message))
-        with storage.write_transaction(engine) as conn:
-            stored = len(events.append_events(conn, workspace_id, rows))
-        result.stored += stored
-        result.duplicates += len(rows) - stored
+        chunk = messages[start : start + batch]
+        outcome = events.ingest(
+            engine, workspace_id, chunk, utcnow(), where="", max_event_bytes=max_event_bytes
+        )
+        result.stored += outcome.accepted
+        result.duplicates += outcome.duplicates
+        result.rejected.extend((start + r.index, f"{r.loc}: {r.message}") for r in outcome.rejected)
         if on_progress:
             on_progress(min(batch, len(messages) - start))
     return result

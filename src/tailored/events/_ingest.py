@@ -7,10 +7,10 @@ either the whole batch or none of it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from sqlalchemy.engine import Connection, Engine
@@ -21,13 +21,29 @@ from tailored.core import ValidationError
 from ._log import EventRow, append_events
 from ._rows import to_event_row
 
-#: Called inside the batch's transaction with the rows that were stored (not duplicates).
-Subscriber = Callable[[Connection, int, list[EventRow]], None]
+
+class Subscriber(Protocol):
+    """A stage that reacts to ingested events inside the batch's transaction.
+
+    ``prepare`` sees every valid row of the batch before it is inserted and may annotate the
+    rows (the profiles stage sets ``profile_id``); ``apply`` sees the rows that were stored
+    (duplicates left out) with whatever ``prepare`` returned.
+    """
+
+    def prepare(self, conn: Connection, workspace_id: int, rows: list[EventRow]) -> Any:
+        """Work before the insert; the result is handed to :meth:`apply`."""
+
+    def apply(
+        self, conn: Connection, workspace_id: int, stored: list[EventRow], prepared: Any
+    ) -> None:
+        """Work after the insert, on the stored rows."""
+
+
 _subscribers: list[Subscriber] = []
 
 
 def subscribe(subscriber: Subscriber) -> None:
-    """Have ``subscriber`` see every stored batch, inside its transaction (idempotent)."""
+    """Have ``subscriber`` see every batch, inside its transaction (idempotent)."""
     if subscriber not in _subscribers:
         _subscribers.append(subscriber)
 
@@ -109,11 +125,13 @@ def commit_rows(engine: Engine, workspace_id: int, rows: list[EventRow]) -> tupl
     unique: dict[str, EventRow] = {}
     for row in rows:
         unique.setdefault(row["message_id"], row)
+    batch = list(unique.values())
     with storage.write_transaction(engine) as conn:
-        inserted = set(append_events(conn, workspace_id, list(unique.values())))
+        prepared = [s.prepare(conn, workspace_id, batch) for s in _subscribers]
+        inserted = set(append_events(conn, workspace_id, batch))
         stored = [row for mid, row in unique.items() if mid in inserted]
-        for subscriber in _subscribers:
-            subscriber(conn, workspace_id, stored)
+        for subscriber, state in zip(_subscribers, prepared, strict=True):
+            subscriber.apply(conn, workspace_id, stored, state)
     return len(stored), len(rows) - len(stored)
 
 

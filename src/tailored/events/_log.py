@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, UniqueConstraint
@@ -31,15 +31,24 @@ events = Table(
     Column("traits", JSONType, nullable=True),
     Column("context", JSONType, nullable=True),
     Column("extra", JSONType, nullable=True),
+    Column("profile_id", String(40), nullable=True),
     UniqueConstraint("workspace_id", "message_id"),
+    Index(None, "workspace_id", "profile_id", "timestamp"),
     Index(None, "workspace_id", "user_id"),
     Index(None, "workspace_id", "anonymous_id"),
     Index(None, "workspace_id", "event", "timestamp"),
 )
 
 
+_COLUMNS = frozenset(c.name for c in events.columns)
+
+
 class EventRow(TypedDict):
-    """One message as stored (``extra`` holds type-specific fields: name, groupId, ...)."""
+    """One message as stored (``extra`` holds type-specific fields: name, groupId, ...).
+
+    ``parsed`` (not stored) carries what collection derived from ``context`` for the stages
+    that react to the event: device, channel, consent.
+    """
 
     message_id: str
     type: str
@@ -52,6 +61,8 @@ class EventRow(TypedDict):
     traits: dict[str, Any] | None
     context: dict[str, Any] | None
     extra: dict[str, Any] | None
+    profile_id: NotRequired[str | None]
+    parsed: NotRequired[dict[str, Any]]
 
 
 def append_events(conn: Connection, workspace_id: int, rows: Sequence[EventRow]) -> list[str]:
@@ -66,7 +77,11 @@ def append_events(conn: Connection, workspace_id: int, rows: Sequence[EventRow])
     stmt = insert.on_conflict_do_nothing(index_elements=["workspace_id", "message_id"]).returning(
         events.c.message_id
     )
-    values = [{"workspace_id": workspace_id, **row} for row in rows]
+    values = [
+        {"workspace_id": workspace_id, "profile_id": None}
+        | {k: v for k, v in row.items() if k in _COLUMNS}
+        for row in rows
+    ]
     result = conn.execute(stmt, values)
     return [r[0] for r in result]
 

@@ -1,1 +1,92 @@
-"""Stage package."""
+"""Customer profiles: the pure analytics of a person's history.
+
+- Lifecycle stage (new, active, at risk, dormant, reactivated) from first, last and returning
+  activity: :func:`lifecycle_stage`, :func:`track_activity`, :func:`latest_return`,
+  :class:`LifecycleConfig`.
+- RFM scores 1-5 by population quintiles and the named RFM segments: :func:`rfm_scores`,
+  :func:`rfm_segment`, :class:`RFMSegment`.
+- Probability alive and expected purchases from the BG/NBD model fitted by maximum
+  likelihood: :func:`fit_bgnbd`, :func:`probability_alive`, :func:`expected_purchases`.
+
+Invalid input raises ``tailored.core.ValidationError`` naming the offending argument.
+"""
+
+from __future__ import annotations
+
+from tailored import events as _events
+
+from ._bgnbd import (
+    BGNBDConfig,
+    BGNBDFit,
+    BGNBDParams,
+    bgnbd_log_likelihood,
+    expected_purchases,
+    fit_bgnbd,
+    probability_alive,
+)
+from ._identity import ANONYMOUS, USER, Resolution, resolve_batch
+from ._lifecycle import (
+    LIFECYCLE_STAGES,
+    Activity,
+    LifecycleConfig,
+    LifecycleStage,
+    latest_return,
+    lifecycle_stage,
+    track_activity,
+)
+from ._read import PAGE_MAX, computed_traits, find_profile, profile_document, profile_events
+from ._rfm import (
+    RFMProfile,
+    RFMScores,
+    RFMSegment,
+    fm_score,
+    quintile_scores,
+    rfm_scores,
+    rfm_segment,
+)
+from ._state import State, apply_event, merge_states, top_categories
+from ._store import ProfileUpdater, load_states
+from ._tables import identities, profiles
+
+__all__ = [
+    "ANONYMOUS",
+    "LIFECYCLE_STAGES",
+    "PAGE_MAX",
+    "USER",
+    "Activity",
+    "BGNBDConfig",
+    "BGNBDFit",
+    "BGNBDParams",
+    "LifecycleConfig",
+    "LifecycleStage",
+    "ProfileUpdater",
+    "RFMProfile",
+    "RFMScores",
+    "RFMSegment",
+    "Resolution",
+    "State",
+    "apply_event",
+    "bgnbd_log_likelihood",
+    "computed_traits",
+    "expected_purchases",
+    "find_profile",
+    "fit_bgnbd",
+    "fm_score",
+    "identities",
+    "latest_return",
+    "lifecycle_stage",
+    "load_states",
+    "merge_states",
+    "probability_alive",
+    "profile_document",
+    "profile_events",
+    "profiles",
+    "quintile_scores",
+    "resolve_batch",
+    "rfm_scores",
+    "rfm_segment",
+    "top_categories",
+    "track_activity",
+]
+
+_events.subscribe(ProfileUpdater())

@@ -1,0 +1,147 @@
+"""``tailored demo``: a generated shop, loaded, with keys and examples, served."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import sqlalchemy as sa
+import typer
+from rich.panel import Panel
+
+from tailored import events, storage
+from tailored.core import Settings
+from tailored.demo import ShopConfig, generate_shop, load_items, load_messages
+from tailored.recommend import Item, count_items
+
+from ._context import console, errors, load_settings, progress
+from ._serve import HostOption, PortOption, run_server
+
+DEMO_DATABASE = "sqlite:///./tailored-demo.db"
+DEMO_KEY_PREFIX = "demo-"
+
+
+def demo(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    reset: Annotated[bool, typer.Option(help="Delete the demo data and build it anew.")] = False,
+    scale: Annotated[
+        float,
+        typer.Option(help="Shop size relative to the default.", min=0.05, max=10, hidden=True),
+    ] = 1.0,
+    serve: Annotated[
+        bool, typer.Option(help="Serve after loading (--no-serve only loads and prints).")
+    ] = True,
+) -> None:
+    """Run the demo shop: 600 products, 6,000 visitors, ~200,000 events over 90 days.
+
+    Uses ./tailored-demo.db unless TAILORED_DATABASE_URL is set; a second run reuses the data.
+
+    Example: tailored demo --port 8000
+    """
+    if not os.environ.get("TAILORED_DATABASE_URL"):
+        os.environ["TAILORED_DATABASE_URL"] = DEMO_DATABASE
+    settings = load_settings()
+    if reset:
+        _reset(settings)
+    engine = storage.create_engine(settings)
+    try:
+        storage.upgrade(engine)
+        with engine.begin() as conn:
+            workspace = storage.ensure_default_workspace(conn)
+            loaded = events.count_events(conn, workspace.id)
+        if loaded:
+            console.print(f"reusing the demo data ({loaded:,} events); --reset rebuilds it")
+        else:
+            _load(engine, workspace.id, scale)
+        keys = _fresh_keys(engine, workspace.id, settings)
+        _print_examples(engine, workspace.id, keys, f"http://{host}:{port}")
+    finally:
+        engine.dispose()
+    if serve:
+        run_server(host, port)
+
+
+def _reset(settings: Settings) -> None:
+    url = sa.make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.database + suffix).unlink(missing_ok=True)
+        return
+    engine = storage.create_engine(settings)
+    storage.downgrade(engine, "base")
+    engine.dispose()
+
+
+def _load(engine: sa.Engine, workspace_id: int, scale: float) -> None:
+    default = ShopConfig()
+    config = ShopConfig(
+        products=max(24, round(default.products * scale)),
+        visitors=max(50, round(default.visitors * scale)),
+    )
+    with console.status("generating the shop"):
+        shop = generate_shop(config)
+        messages = list(shop.events())
+    items = [Item.model_validate(product) for product in shop.product_dicts()]
+    with progress() as bar:
+        task = bar.add_task("catalog", total=len(items))
+        load_items(engine, workspace_id, items, on_progress=lambda n: bar.advance(task, n))
+        task = bar.add_task("events", total=len(messages))
+        result = load_messages(
+            engine, workspace_id, messages, on_progress=lambda n: bar.advance(task, n)
+        )
+    if result.rejected:
+        errors.print(f"[yellow]{len(result.rejected)} demo events were rejected[/]")
+
+
+def _fresh_keys(engine: sa.Engine, workspace_id: int, settings: Settings) -> dict[str, str]:
+    """Revoke the previous run's demo keys and make new ones (secrets are shown once)."""
+    pepper = settings.secret_key.get_secret_value()
+    with engine.begin() as conn:
+        for key in storage.list_keys(conn, workspace_id):
+            if key.name.startswith(DEMO_KEY_PREFIX) and key.revoked_at is None:
+                storage.revoke_key(conn, key.id)
+        return {
+            scope: storage.create_key(
+                conn, workspace_id, scope, f"{DEMO_KEY_PREFIX}{scope}", pepper
+            ).secret
+            for scope in storage.SCOPES
+        }
+
+
+def _print_examples(engine: sa.Engine, workspace_id: int, keys: dict[str, str], base: str) -> None:
+    with engine.connect() as conn:
+        kind = sa.func.coalesce(events.events.c.event, events.events.c.type)
+        by_kind: Counter[str] = Counter(
+            dict(
+                conn.execute(
+                    sa.select(kind, sa.func.count())
+                    .where(events.events.c.workspace_id == workspace_id)
+                    .group_by(kind)
+                ).all()
+            )
+        )
+        products = count_items(conn, workspace_id)
+    top = ", ".join(f"{name} {count:,}" for name, count in by_kind.most_common(6))
+    console.print(
+        Panel.fit(
+            f"[bold]{products:,}[/] products, [bold]{sum(by_kind.values()):,}[/] events: {top}\n\n"
+            f"write key   [bold]{keys['write']}[/]  (public: send events)\n"
+            f"server key  [bold]{keys['server']}[/]  (decisions, profiles)\n"
+            f"admin key   [bold]{keys['admin']}[/]  (configuration, keys)",
+            title="tailored demo shop",
+        ),
+        highlight=False,
+    )
+    console.print("Try it (in another terminal):\n", highlight=False)
+    examples = [
+        ("Is it ready?", f"curl {base}/readyz"),
+        ("Who am I?", f"curl -H 'Authorization: Bearer {keys['server']}' {base}/v1/whoami"),
+        ("The workspace's keys", f"curl -H 'Authorization: Bearer {keys['admin']}' {base}/v1/keys"),
+        ("Wrong scope: 403", f"curl -H 'Authorization: Bearer {keys['write']}' {base}/v1/keys"),
+    ]
+    for title, command in examples:
+        console.print(f"  # {title}\n  {command}\n", highlight=False, soft_wrap=True)
+    console.print(f"API docs: {base}/docs\n", highlight=False)

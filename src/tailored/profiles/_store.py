@@ -1,0 +1,92 @@
+"""Reading and writing profile states, and the ingest subscriber that keeps them current."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from tailored.core import utcnow
+from tailored.events import EventRow
+
+from ._identity import Resolution, resolve_batch, write_resolution
+from ._state import State, apply_event, merge_states
+from ._tables import profiles
+
+
+def load_states(conn: Connection, profile_ids: set[str]) -> dict[str, State]:
+    """The stored states of ``profile_ids`` (merged-away profiles are left out)."""
+    if not profile_ids:
+        return {}
+    rows = conn.execute(
+        sa.select(profiles.c.id, profiles.c.state).where(
+            profiles.c.id.in_(profile_ids), profiles.c.merged_into.is_(None)
+        )
+    )
+    return {pid: state or {} for pid, state in rows}
+
+
+def save_states(conn: Connection, states: dict[str, State]) -> None:
+    """Write states back, one statement for the whole batch."""
+    if not states:
+        return
+    now = utcnow()
+    conn.execute(
+        profiles.update()
+        .where(profiles.c.id == sa.bindparam("pid"))
+        .values(state=sa.bindparam("new_state"), updated_at=now),
+        [{"pid": pid, "new_state": state} for pid, state in states.items()],
+    )
+
+
+@dataclass
+class _Prepared:
+    resolution: Resolution
+    loser_states: dict[str, State]
+
+
+class ProfileUpdater:
+    """The ingest subscriber: resolves identities before the insert, folds events in after."""
+
+    def prepare(self, conn: Connection, workspace_id: int, rows: list[EventRow]) -> Any:
+        """Assign each row its profile and write the identity graph's changes."""
+        resolution = resolve_batch(conn, workspace_id, rows)
+        existing_losers = {p for p in resolution.merged if p not in resolution.new_profiles}
+        loser_states = load_states(conn, existing_losers)
+        write_resolution(conn, workspace_id, resolution)
+        return _Prepared(resolution, loser_states)
+
+    def apply(
+        self, conn: Connection, workspace_id: int, stored: list[EventRow], prepared: Any
+    ) -> None:
+        """Fold the stored rows (and this batch's merges) into the profiles' states."""
+        del workspace_id
+        assert isinstance(prepared, _Prepared)
+        resolution = prepared.resolution
+        touched = {str(r["profile_id"]) for r in stored}
+        touched |= {resolution.final(p) for p in prepared.loser_states}
+        states = load_states(conn, touched - set(resolution.new_profiles))
+        for profile in touched & set(resolution.new_profiles):
+            states[profile] = {}
+        for loser, state in sorted(prepared.loser_states.items()):
+            survivor = resolution.final(loser)
+            states[survivor] = merge_states(states.get(survivor, {}), state)
+        for row in stored:
+            apply_event(states[str(row["profile_id"])], _event_view(row))
+        save_states(conn, states)
+
+
+def _event_view(row: EventRow) -> dict[str, Any]:
+    parsed = row.get("parsed") or {}
+    return {
+        "type": row["type"],
+        "event": row["event"],
+        "timestamp": row["timestamp"],
+        "properties": row["properties"],
+        "traits": row["traits"],
+        "context": row["context"],
+        "seen": parsed.get("seen"),
+        "consent": parsed.get("consent"),
+    }
