@@ -81,9 +81,7 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest collection request, in bytes, after gzip is undone (413 beyond).",
     )
-    ingest_max_batch: int = Field(
-        2500, ge=1, description="Most events in one /v1/batch request."
-    )
+    ingest_max_batch: int = Field(2500, ge=1, description="Most events in one /v1/batch request.")
     ingest_rate_limit: float = Field(
         1000.0,
         ge=0,

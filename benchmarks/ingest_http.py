@@ -1,0 +1,113 @@
+"""``ingest_http``: events/s through ``POST /v1/batch`` (batches of 100) on a real server.
+
+The server is ``tailored serve`` in its own process on loopback; two client threads send
+batches back to back, each waiting for its 200 (so every figure counts committed events).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+
+from tailored import storage
+
+from . import Figure, figure
+from ._databases import backends, scratch_database
+from ._events import messages
+
+BATCH = 100
+CLIENTS = 2
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(database_url: str, secret: str, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "TAILORED_DATABASE_URL": database_url,
+        "TAILORED_SECRET_KEY": secret,
+        "TAILORED_LOG_LEVEL": "WARNING",
+        "TAILORED_INGEST_RATE_LIMIT": "0",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tailored.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("the server did not start")
+
+
+def _one_run(backend: str, n: int) -> float:
+    sample = messages(n)
+    batches = [sample[i : i + BATCH] for i in range(0, n, BATCH)]
+    with scratch_database(backend) as settings:
+        engine = storage.create_engine(settings)
+        secret = settings.secret_key.get_secret_value()
+        with engine.begin() as conn:
+            key = storage.create_key(conn, 1, "write", "bench", secret).secret
+        engine.dispose()
+        port = _free_port()
+        server = _serve(settings.database_url, secret, port)
+        try:
+            started = time.perf_counter()
+            threads = [
+                threading.Thread(target=_send, args=(port, key, batches[c::CLIENTS]))
+                for c in range(CLIENTS)
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            elapsed = time.perf_counter() - started
+        finally:
+            server.terminate()
+            server.wait(15)
+    return n / elapsed
+
+
+def _send(port: int, key: str, batches: list[list[dict[str, object]]]) -> None:
+    headers = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        for batch in batches:
+            answer = client.post("/v1/batch", json={"batch": batch}, headers=headers)
+            answer.raise_for_status()
+
+
+def run(quick: bool = False) -> Iterator[Figure]:
+    """Median events/s per backend."""
+    n, runs = (5_000, 2) if quick else (30_000, 3)
+    for backend in backends():
+        rates = [_one_run(backend, n) for _ in range(runs)]
+        yield figure(
+            "ingest_http",
+            "events_per_second",
+            round(statistics.median(rates)),
+            "events/s",
+            backend=backend,
+            events=n,
+            batch=BATCH,
+            clients=CLIENTS,
+            runs=runs,
+        )
