@@ -17,17 +17,22 @@ from ._errors import (
 )
 from ._ids import new_id
 from ._json import JSONObject, JSONValue, dumps, loads
+from ._privacy import Eraser, Exporter, Person, PersonalData, personal_data, register_personal_data
 from ._settings import Settings, config_file
 
 __all__ = [
     "BadRequest",
     "ConfigurationError",
     "Conflict",
+    "Eraser",
+    "Exporter",
     "Forbidden",
     "JSONObject",
     "JSONValue",
     "NotFound",
     "PayloadTooLarge",
+    "Person",
+    "PersonalData",
     "RateLimited",
     "Settings",
     "TailoredError",
@@ -38,5 +43,7 @@ __all__ = [
     "dumps",
     "loads",
     "new_id",
+    "personal_data",
+    "register_personal_data",
     "utcnow",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import _privacy  # noqa: F401  (registers the event log with the privacy registry)
 from ._ingest import (
     IngestResult,
     Rejection,
@@ -13,23 +14,30 @@ from ._ingest import (
 )
 from ._log import EventRow, append_events, count_events, events, iter_events
 from ._rows import JUNK_IDS, MESSAGE_TYPES, event_time, parse_timestamp, to_event_row
+from ._suppress import IdKind, digest, drop_suppressed, is_suppressed, suppress, suppressions
 
 __all__ = [
     "JUNK_IDS",
     "MESSAGE_TYPES",
     "EventRow",
+    "IdKind",
     "IngestResult",
     "Rejection",
     "Subscriber",
     "append_events",
     "commit_rows",
     "count_events",
+    "digest",
+    "drop_suppressed",
     "event_time",
     "events",
     "ingest",
+    "is_suppressed",
     "iter_events",
     "parse_timestamp",
     "subscribe",
+    "suppress",
+    "suppressions",
     "to_event_row",
     "validate_messages",
 ]

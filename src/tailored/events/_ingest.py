@@ -16,10 +16,11 @@ import orjson
 from sqlalchemy.engine import Connection, Engine
 
 from tailored import storage
-from tailored.core import ValidationError
+from tailored.core import ValidationError, utcnow
 
 from ._log import EventRow, append_events
 from ._rows import to_event_row
+from ._suppress import drop_suppressed
 
 
 class Subscriber(Protocol):
@@ -73,6 +74,7 @@ class IngestResult:
 
     accepted: int = 0
     duplicates: int = 0
+    suppressed: int = 0
     rejected: list[Rejection] = field(default_factory=list)
 
 
@@ -117,22 +119,24 @@ def validate_messages(
     return rows, rejected
 
 
-def commit_rows(engine: Engine, workspace_id: int, rows: list[EventRow]) -> tuple[int, int]:
-    """Store rows (duplicates by ``messageId`` dropped) and run subscribers, in one transaction.
+def commit_rows(engine: Engine, workspace_id: int, rows: list[EventRow]) -> tuple[int, int, int]:
+    """Store rows and run subscribers, in one transaction.
 
-    Returns ``(stored, duplicates)``.
+    Events of suppressed people are dropped (and counted on their suppression); duplicates by
+    ``messageId`` are dropped. Returns ``(stored, duplicates, suppressed)``.
     """
-    unique: dict[str, EventRow] = {}
-    for row in rows:
-        unique.setdefault(row["message_id"], row)
-    batch = list(unique.values())
     with storage.write_transaction(engine) as conn:
+        kept, suppressed = drop_suppressed(conn, workspace_id, rows, utcnow())
+        unique: dict[str, EventRow] = {}
+        for row in kept:
+            unique.setdefault(row["message_id"], row)
+        batch = list(unique.values())
         prepared = [s.prepare(conn, workspace_id, batch) for s in _subscribers]
         inserted = set(append_events(conn, workspace_id, batch))
         stored = [row for mid, row in unique.items() if mid in inserted]
         for subscriber, state in zip(_subscribers, prepared, strict=True):
             subscriber.apply(conn, workspace_id, stored, state)
-    return len(stored), len(rows) - len(stored)
+    return len(stored), len(kept) - len(stored), suppressed
 
 
 def ingest(
@@ -144,5 +148,5 @@ def ingest(
 ) -> IngestResult:
     """Validate, deduplicate and commit ``messages``; options go to :func:`validate_messages`."""
     rows, rejected = validate_messages(messages, received_at, **options)
-    stored, duplicates = commit_rows(engine, workspace_id, rows) if rows else (0, 0)
-    return IngestResult(accepted=stored, duplicates=duplicates, rejected=rejected)
+    stored, duplicates, suppressed = commit_rows(engine, workspace_id, rows) if rows else (0, 0, 0)
+    return IngestResult(stored, duplicates, suppressed, rejected)

@@ -34,6 +34,7 @@ from ._lifecycle import (
     lifecycle_stage,
     track_activity,
 )
+from ._privacy import person, set_consent
 from ._read import PAGE_MAX, computed_traits, find_profile, profile_document, profile_events
 from ._rfm import (
     RFMProfile,
@@ -77,6 +78,7 @@ __all__ = [
     "lifecycle_stage",
     "load_states",
     "merge_states",
+    "person",
     "probability_alive",
     "profile_document",
     "profile_events",
@@ -85,6 +87,7 @@ __all__ = [
     "resolve_batch",
     "rfm_scores",
     "rfm_segment",
+    "set_consent",
     "top_categories",
     "track_activity",
 ]

@@ -18,6 +18,7 @@ from ._health import router as health_router
 from ._keys_api import router as keys_router
 from ._logging import configure_logging
 from ._middleware import BodySizeLimit, RequestContext
+from ._privacy_api import router as privacy_router
 from ._profiles_api import router as profiles_router
 from ._ratelimit import RateLimiter
 from ._responses import FastJSONResponse
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(keys_router)
     app.include_router(collect_router)
     app.include_router(profiles_router)
+    app.include_router(privacy_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContext)
     return app

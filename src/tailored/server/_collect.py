@@ -119,6 +119,7 @@ def _accept(request: Request, body: Any, kind: str | None) -> dict[str, Any]:
         "success": True,
         "accepted": result.accepted,
         "duplicates": result.duplicates,
+        "suppressed": result.suppressed,
         "rejected": rejected,
     }
 
