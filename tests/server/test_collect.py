@@ -45,7 +45,13 @@ def test_each_call_is_stored(live_server, path, body, kind):
     key = live_server.key("write")
     answer = _post(live_server, path, {**body, "messageId": f"m-{kind}"}, key)
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"success": True, "accepted": 1, "duplicates": 0, "rejected": []}
+    assert answer.json() == {
+        "success": True,
+        "accepted": 1,
+        "duplicates": 0,
+        "suppressed": 0,
+        "rejected": [],
+    }
     (row,) = _stored(live_server, message_id=f"m-{kind}")
     assert row["type"] == kind
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+_BASE = len(_ALPHABET)
 
 
 def new_id(prefix: str, length: int = 16) -> str:
@@ -15,4 +16,9 @@ def new_id(prefix: str, length: int = 16) -> str:
     >>> len(new_id("x", 10))
     12
     """
-    return f"{prefix}_" + "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    number = int.from_bytes(secrets.token_bytes(length))  # 8 bits per character: ample entropy
+    chars = []
+    for _ in range(length):
+        number, digit = divmod(number, _BASE)
+        chars.append(_ALPHABET[digit])
+    return f"{prefix}_" + "".join(chars)

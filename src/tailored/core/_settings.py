@@ -91,6 +91,11 @@ class Settings(BaseSettings):
         "truncate",
         description="What is stored of a client IP: truncated (/24, /48), nothing, or all of it.",
     )
+    sqlite_wal_autocheckpoint: int = Field(
+        10_000,
+        ge=0,
+        description="SQLite WAL pages between automatic checkpoints (0: never).",
+    )
     worker_poll_seconds: float = Field(
         1.0, gt=0, description="How often an idle `tailored worker` looks for due jobs."
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from . import _privacy  # noqa: F401  (registers the event log with the privacy registry)
+from ._context import ParsedContext, default_channel, parse_context
+from ._enrich import consent_choices, enrich
 from ._ingest import (
     IngestResult,
     Rejection,
@@ -22,18 +24,23 @@ __all__ = [
     "EventRow",
     "IdKind",
     "IngestResult",
+    "ParsedContext",
     "Rejection",
     "Subscriber",
     "append_events",
     "commit_rows",
+    "consent_choices",
     "count_events",
+    "default_channel",
     "digest",
     "drop_suppressed",
+    "enrich",
     "event_time",
     "events",
     "ingest",
     "is_suppressed",
     "iter_events",
+    "parse_context",
     "parse_timestamp",
     "subscribe",
     "suppress",

@@ -18,6 +18,8 @@ from sqlalchemy.engine import Connection, Engine
 from tailored import storage
 from tailored.core import ValidationError, utcnow
 
+from ._context import IpMode
+from ._enrich import enrich
 from ._log import EventRow, append_events
 from ._rows import to_event_row
 from ._suppress import drop_suppressed
@@ -78,6 +80,17 @@ class IngestResult:
     rejected: list[Rejection] = field(default_factory=list)
 
 
+def _rejection(index: int, message: Any, prefix: str, exc: Exception) -> Rejection:
+    message_id = message.get("messageId") if isinstance(message, dict) else None
+    detail = exc.details[0] if isinstance(exc, ValidationError) and exc.details else None
+    return Rejection(
+        index,
+        message_id if isinstance(message_id, str) else None,
+        str(detail["loc"]) if detail else prefix.rstrip("."),
+        str(detail["message"]) if detail else str(exc),
+    )
+
+
 def validate_messages(
     messages: Sequence[Any],
     received_at: datetime,
@@ -86,14 +99,19 @@ def validate_messages(
     sent_at: Any = None,
     max_event_bytes: int = 32 * 1024,
     where: str = "batch",
+    request_ip: str | None = None,
+    ip_mode: IpMode = "truncate",
+    gpc: bool = False,
 ) -> tuple[list[EventRow], list[Rejection]]:
-    """Validate every message; return the good rows and the rejections."""
+    """Validate every message; return the good rows and the rejections.
+
+    ``request_ip`` (the client's address) and ``gpc`` (a ``Sec-GPC: 1`` header) apply to every
+    message; ``ip_mode`` says what is stored of an IP (see :func:`enrich`).
+    """
     rows: list[EventRow] = []
     rejected: list[Rejection] = []
     for i, message in enumerate(messages):
         prefix = f"{where}[{i}]." if where else ""
-        message_id = message.get("messageId") if isinstance(message, dict) else None
-        message_id = message_id if isinstance(message_id, str) else None
         try:
             size = len(orjson.dumps(message))
             if size > max_event_bytes:
@@ -101,21 +119,12 @@ def validate_messages(
                     f"{prefix or 'body'}: event is {size} bytes; the limit is {max_event_bytes}",
                     [{"loc": prefix.rstrip(".") or "body", "message": "event too large"}],
                 )
-            rows.append(
-                to_event_row(message, received_at, kind=kind, sent_at=sent_at, where=prefix)
-            )
+            row = to_event_row(message, received_at, kind=kind, sent_at=sent_at, where=prefix)
         except (ValidationError, TypeError) as exc:
-            loc = (
-                exc.details[0]["loc"]
-                if isinstance(exc, ValidationError) and exc.details
-                else prefix.rstrip(".")
-            )
-            text = (
-                exc.details[0]["message"]
-                if isinstance(exc, ValidationError) and exc.details
-                else str(exc)
-            )
-            rejected.append(Rejection(i, message_id, loc, text))
+            rejected.append(_rejection(i, message, prefix, exc))
+            continue
+        enrich(row, message, request_ip=request_ip, ip_mode=ip_mode, gpc=gpc)
+        rows.append(row)
     return rows, rejected
 
 

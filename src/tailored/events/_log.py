@@ -34,8 +34,6 @@ events = Table(
     Column("profile_id", String(40), nullable=True),
     UniqueConstraint("workspace_id", "message_id"),
     Index(None, "workspace_id", "profile_id", "timestamp"),
-    Index(None, "workspace_id", "user_id"),
-    Index(None, "workspace_id", "anonymous_id"),
     Index(None, "workspace_id", "event", "timestamp"),
 )
 
@@ -72,18 +70,32 @@ def append_events(conn: Connection, workspace_id: int, rows: Sequence[EventRow])
     """
     if not rows:
         return []
-    dialect = conn.dialect.name
-    insert = postgresql.insert(events) if dialect == "postgresql" else sqlite.insert(events)
-    stmt = insert.on_conflict_do_nothing(index_elements=["workspace_id", "message_id"]).returning(
-        events.c.message_id
-    )
     values = [
         {"workspace_id": workspace_id, "profile_id": None}
         | {k: v for k, v in row.items() if k in _COLUMNS}
         for row in rows
     ]
-    result = conn.execute(stmt, values)
-    return [r[0] for r in result]
+    if conn.dialect.name == "postgresql":
+        stmt = (
+            postgresql.insert(events)
+            .on_conflict_do_nothing(index_elements=["workspace_id", "message_id"])
+            .returning(events.c.message_id)
+        )
+        return [r[0] for r in conn.execute(stmt, values)]
+    # SQLite: the caller holds the write lock, so a look-up first is exact, and a plain
+    # executemany is several times cheaper than INSERT ... RETURNING row by row.
+    ids = [v["message_id"] for v in values]
+    known = set(
+        conn.execute(
+            sa.select(events.c.message_id).where(
+                events.c.workspace_id == workspace_id, events.c.message_id.in_(ids)
+            )
+        ).scalars()
+    )
+    fresh = [v for v in values if v["message_id"] not in known]
+    if fresh:
+        conn.execute(sqlite.insert(events).on_conflict_do_nothing(), fresh)
+    return [str(v["message_id"]) for v in fresh]
 
 
 def count_events(conn: Connection, workspace_id: int) -> int:

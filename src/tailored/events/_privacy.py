@@ -13,13 +13,10 @@ from ._log import events
 
 
 def _theirs(person: Person) -> sa.ColumnElement[bool]:
+    # Every stored event carries the profile it was resolved to (merges re-point them).
     return sa.and_(
         events.c.workspace_id == person.workspace_id,
-        sa.or_(
-            events.c.profile_id.in_(person.profile_ids),
-            events.c.user_id.in_(person.user_ids),
-            events.c.anonymous_id.in_(person.anonymous_ids),
-        ),
+        events.c.profile_id.in_(person.profile_ids),
     )
 
 

@@ -40,18 +40,10 @@ _BOT_WORD = re.compile(r"bot|spider|crawl|slurp|archiver|externalhit|headless", 
 _PRODUCT = re.compile(r"([A-Za-z][\w.!-]*)/v?(\d+)")
 # Server and mobile libraries of the Segment and RudderStack families send their own name.
 _LIBRARIES: Final = ("analytics-", "analytics.", "rudder", "segment")
-_NOT_A_DEVICE = (
-    "SMART-TV",
-    "SmartTV",
-    "Web0S",
-    "HbbTV",
-    "BRAVIA",
-    "CrKey",
-    "AppleTV",
-    "PlayStation",
-    "Xbox",
-    "Nintendo",
-)
+_NOT_A_DEVICE: Final = (
+    "SMART-TV", "SmartTV", "Web0S", "HbbTV", "BRAVIA", "CrKey", "AppleTV", "PlayStation",
+    "Xbox", "Nintendo",
+)  # fmt: skip
 
 # (token in the user agent, browser family, token whose number is the version), in order:
 # the first match wins, so browsers built on Chrome come before Chrome, and Chrome before Safari.
@@ -230,14 +222,14 @@ def device_from_context(context: Mapping[str, Any]) -> UserAgent:
     if agent.device_type != "other" or agent.os is not None:
         return agent
     device, os = context.get("device"), context.get("os")
-    device = device if isinstance(device, Mapping) else {}
+    device = device if isinstance(device, (dict, Mapping)) else {}
     stated, model = device.get("type"), device.get("model")
     kind: DeviceType = "other"
     if isinstance(stated, str):
         kind = _DEVICE_TYPES.get(stated.strip().lower(), "other")
     if isinstance(model, str) and model.startswith("iPad"):
         kind = "tablet"
-    name = os.get("name") if isinstance(os, Mapping) else None
+    name = os.get("name") if isinstance(os, (dict, Mapping)) else None
     name = name.strip()[:64] if isinstance(name, str) else None
     os_name = _OS_NAMES.get(name.lower(), name) if name else None
     return UserAgent(kind, agent.browser, agent.browser_version, os_name)

@@ -62,12 +62,21 @@ def _load(conn: Connection, workspace_id: int, rows: list[EventRow]) -> Resoluti
     res = Resolution()
     if not keys:
         return res
-    values = {v for _, v in keys}
-    found = conn.execute(
+    by_kind: dict[str, list[str]] = {}
+    for kind, value in sorted(keys):
+        by_kind.setdefault(kind, []).append(value)
+    # One indexed lookup per kind: SQLite cannot use the key for a row-value IN list.
+    parts = [
         sa.select(identities.c.kind, identities.c.value, profiles.c.id, profiles.c.user_id)
         .join(profiles, profiles.c.id == identities.c.profile_id)
-        .where(identities.c.workspace_id == workspace_id, identities.c.value.in_(values))
-    )
+        .where(
+            identities.c.workspace_id == workspace_id,
+            identities.c.kind == kind,
+            identities.c.value.in_(values),
+        )
+        for kind, values in by_kind.items()
+    ]
+    found = conn.execute(sa.union_all(*parts) if len(parts) > 1 else parts[0])
     for kind, value, profile_id, user_id in found:
         if (kind, value) in keys:
             res.links[(kind, value)] = profile_id

@@ -138,7 +138,7 @@ def apply_event(state: State, event: dict[str, Any]) -> None:
     seen = event.get("seen")
     if seen:
         _set_latest(state, "seen", [seen, ts])
-    for category, (granted, source) in (event.get("consent") or {}).items():
+    for category, (granted, source) in sorted((event.get("consent") or {}).items()):
         consent = state.setdefault("consent", {})
         _set_latest(consent, category, [granted, ts, source])
     _prune(state)

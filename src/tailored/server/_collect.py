@@ -106,6 +106,9 @@ def _accept(request: Request, body: Any, kind: str | None) -> dict[str, Any]:
         sent_at=body.get("sentAt"),
         max_event_bytes=settings.ingest_max_event_bytes,
         where="batch" if kind is None else "",
+        request_ip=request.client.host if request.client else None,
+        ip_mode=settings.ip_mode,
+        gpc=request.headers.get("sec-gpc", "").strip() == "1",
     )
     rejected = [r.as_dict() for r in result.rejected]
     if result.rejected and not (result.accepted or result.duplicates):

@@ -64,6 +64,9 @@ def _sqlite_engine(url: sa.URL, settings: Settings) -> Engine:
         "PRAGMA foreign_keys=ON",
         f"PRAGMA busy_timeout={settings.sqlite_busy_timeout_ms}",
         f"PRAGMA synchronous={settings.sqlite_synchronous}",
+        # Checkpoints are where WAL mode pays for fsync; doing them ten times less often
+        # doubles the write rate on ordinary disks at the cost of a WAL file up to ~40 MB.
+        f"PRAGMA wal_autocheckpoint={settings.sqlite_wal_autocheckpoint}",
     )
 
     @event.listens_for(engine, "connect")

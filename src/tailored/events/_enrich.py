@@ -1,0 +1,74 @@
+"""What collection derives from a message's context before it is stored.
+
+The raw client IP never reaches the event log unless ``ip_mode`` is ``keep``: the stored
+``context.ip`` is the truncated (or no) address. Device, channel and consent are handed to the
+stages that react to the event (as the row's ``parsed``), not stored twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._context import IpMode, parse_context
+from ._log import EventRow
+
+_GRANTED = {
+    True: True,
+    False: False,
+    "granted": True,
+    "denied": False,
+    "true": True,
+    "false": False,
+}
+
+
+def consent_choices(context: Any, *, gpc: bool = False) -> dict[str, tuple[bool, str]]:
+    """Consent per category from ``context.consent`` and the Global Privacy Control signal.
+
+    Accepts tailored's flat form (``{"analytics": true, "personalization": false}``) and
+    Segment's (``{"categoryPreferences": {...}}``); GPC (``Sec-GPC: 1`` or ``context.gpc``)
+    is recorded as the ``gpc`` category and withdraws ``personalization`` and ``marketing``.
+    """
+    choices: dict[str, tuple[bool, str]] = {}
+    consent = context.get("consent") if isinstance(context, dict) else None
+    if isinstance(consent, dict):
+        preferences = consent.get("categoryPreferences", consent)
+        if isinstance(preferences, dict):
+            for category, value in preferences.items():
+                granted = _GRANTED.get(value) if isinstance(value, bool | str) else None
+                if isinstance(category, str) and granted is not None:
+                    choices[category] = (granted, "event")
+    if gpc or (isinstance(context, dict) and context.get("gpc") in (True, 1, "1", "true")):
+        choices["gpc"] = (True, "gpc")
+        choices["personalization"] = (False, "gpc")
+        choices["marketing"] = (False, "gpc")
+    return choices
+
+
+def enrich(
+    row: EventRow,
+    message: dict[str, Any],
+    *,
+    request_ip: str | None = None,
+    ip_mode: IpMode = "truncate",
+    gpc: bool = False,
+) -> None:
+    """Attach ``parsed`` (device, channel, consent) to ``row`` and scrub the stored IP."""
+    parsed = parse_context(message, request_ip=request_ip, ip_mode=ip_mode)
+    context = dict(row["context"] or {})
+    if parsed.ip:
+        context["ip"] = parsed.ip
+    else:
+        context.pop("ip", None)
+    row["context"] = context or None
+    row["parsed"] = {
+        "seen": {
+            "device_type": parsed.device_type,
+            "browser": parsed.browser,
+            "os": parsed.os,
+            "channel": parsed.channel,
+            "source": parsed.utm_source or parsed.referrer_host,
+        },
+        "consent": consent_choices(message.get("context"), gpc=gpc),
+        "context": parsed._asdict(),
+    }
