@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from . import _privacy  # noqa: F401  (registers the event log with the privacy registry)
+from ._bulk import ImportSummary, import_file
 from ._context import ParsedContext, default_channel, parse_context
 from ._enrich import consent_choices, enrich
+from ._files import FORMATS, count_rows, detect_format, read_messages
 from ._ingest import (
     IngestResult,
     Rejection,
@@ -19,10 +21,12 @@ from ._rows import JUNK_IDS, MESSAGE_TYPES, event_time, parse_timestamp, to_even
 from ._suppress import IdKind, digest, drop_suppressed, is_suppressed, suppress, suppressions
 
 __all__ = [
+    "FORMATS",
     "JUNK_IDS",
     "MESSAGE_TYPES",
     "EventRow",
     "IdKind",
+    "ImportSummary",
     "IngestResult",
     "ParsedContext",
     "Rejection",
@@ -31,17 +35,21 @@ __all__ = [
     "commit_rows",
     "consent_choices",
     "count_events",
+    "count_rows",
     "default_channel",
+    "detect_format",
     "digest",
     "drop_suppressed",
     "enrich",
     "event_time",
     "events",
+    "import_file",
     "ingest",
     "is_suppressed",
     "iter_events",
     "parse_context",
     "parse_timestamp",
+    "read_messages",
     "subscribe",
     "suppress",
     "suppressions",
