@@ -68,6 +68,7 @@ def worker(
     configure_logging(settings)
     with open_engine(settings) as engine:
         if once:
+            storage.schedule_due(engine)
             wid = storage.worker_id()
             count = 0
             while storage.run_once(engine, settings, wid) is not None:

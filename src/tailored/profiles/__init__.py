@@ -45,6 +45,7 @@ from ._rfm import (
     rfm_scores,
     rfm_segment,
 )
+from ._scores import ScoreRun, compute_scores, score_of, scores
 from ._state import State, apply_event, merge_states, top_categories
 from ._store import ProfileUpdater, load_states
 from ._tables import identities, profiles
@@ -65,9 +66,11 @@ __all__ = [
     "RFMScores",
     "RFMSegment",
     "Resolution",
+    "ScoreRun",
     "State",
     "apply_event",
     "bgnbd_log_likelihood",
+    "compute_scores",
     "computed_traits",
     "expected_purchases",
     "find_profile",
@@ -87,6 +90,8 @@ __all__ = [
     "resolve_batch",
     "rfm_scores",
     "rfm_segment",
+    "score_of",
+    "scores",
     "set_consent",
     "top_categories",
     "track_activity",

@@ -13,6 +13,7 @@ from tailored.core import NotFound, ValidationError
 from tailored.events import events
 
 from ._lifecycle import LifecycleConfig, lifecycle_stage
+from ._scores import score_of
 from ._state import DAY_MS, State, active_days, from_ms, to_ms, top_categories
 from ._tables import identities, profiles
 
@@ -112,6 +113,7 @@ def profile_document(
         "traits": {k: v for k, (v, _) in state.get("traits", {}).items()},
         "computed": computed_traits(state, now, config),
         "consent": consent,
+        "scores": score_of(conn, profile_id),
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
     }

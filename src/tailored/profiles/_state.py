@@ -11,7 +11,7 @@ Keys (all optional until first set):
 - ``first``/``last``: first and last activity.
 - ``counts``: ``{event: n}``; ``daily``: ``{event: {day: n}}`` for the last 366 days of
   activity (``day`` is days since 1970-01-01), which serve rolling windows.
-- ``orders``, ``revenue``, ``last_order``, ``refunds``, ``refunded``.
+- ``orders``, ``revenue``, ``first_order``, ``last_order``, ``refunds``, ``refunded``.
 - ``cats``: category affinity, decayed with a 30-day half-life, kept in a fixed frame so sums
   commute (see :func:`top_categories`).
 - ``seen``: the latest device, browser, OS, channel and source, as ``[values, ts]``.
@@ -104,6 +104,7 @@ def _commerce(state: State, name: str, properties: dict[str, Any], ts: int) -> N
     if name == "Order Completed":
         state["orders"] = state.get("orders", 0) + 1
         state["revenue"] = state.get("revenue", 0.0) + order_value(properties)
+        state["first_order"] = min(state.get("first_order", ts), ts)
         state["last_order"] = max(state.get("last_order", ts), ts)
     elif name == "Order Refunded":
         state["refunds"] = state.get("refunds", 0) + 1
@@ -160,7 +161,7 @@ def _prune(state: State) -> None:
 def merge_states(a: State, b: State) -> State:
     """The state of a profile that saw the events of both ``a`` and ``b``."""
     out: State = {}
-    for key in ("first",):
+    for key in ("first", "first_order"):
         values = [s[key] for s in (a, b) if key in s]
         if values:
             out[key] = min(values)

@@ -27,7 +27,16 @@ from ._migrate import (
 from ._redis import RedisClient, RedisUnavailable, connect_redis
 from ._tables import api_keys, jobs, workspaces
 from ._types import BigIntKey, JSONType, UTCDateTime
-from ._worker import JobHandler, job_handlers, register_job, run_once, run_worker, worker_id
+from ._worker import (
+    JobHandler,
+    job_handlers,
+    register_job,
+    register_periodic,
+    run_once,
+    run_worker,
+    schedule_due,
+    worker_id,
+)
 from ._workspaces import (
     DEFAULT_WORKSPACE,
     Workspace,
@@ -77,9 +86,11 @@ __all__ = [
     "metadata",
     "new_revision",
     "register_job",
+    "register_periodic",
     "revoke_key",
     "run_once",
     "run_worker",
+    "schedule_due",
     "upgrade",
     "worker_id",
     "workspaces",

@@ -26,16 +26,18 @@ def alembic_config(
 
 
 def head_revision() -> str:
-    """The newest migration revision shipped with this version of tailored."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None, "no migration scripts found"
-    return head
+    """The newest migration revision(s) shipped with this version of tailored (``a+b`` if
+    several branches are open)."""
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    assert heads, "no migration scripts found"
+    return "+".join(sorted(heads))
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at, or ``None`` if it was never migrated."""
+    """The revision(s) the database is at, or ``None`` if it was never migrated."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        heads = MigrationContext.configure(conn).get_current_heads()
+    return "+".join(sorted(heads)) if heads else None
 
 
 def is_up_to_date(engine: Engine) -> bool:
@@ -43,7 +45,7 @@ def is_up_to_date(engine: Engine) -> bool:
     return current_revision(engine) == head_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Migrate the database to ``revision`` (the newest by default)."""
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), revision)

@@ -7,22 +7,52 @@ import os
 import socket
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from tailored.core import Settings, new_id
+from tailored.core import Settings, new_id, utcnow
 
-from ._jobs import Job, claim, complete, fail
+from ._engine import write_transaction
+from ._jobs import DONE, FAILED, QUEUED, RUNNING, Job, claim, complete, enqueue, fail
+from ._tables import jobs
 
 JobHandler = Callable[[Engine, Job], None]
 log = logging.getLogger("tailored.worker")
 
 _handlers: dict[str, JobHandler] = {}
+_periodic: dict[str, float] = {}
 
 
 def register_job(kind: str, handler: JobHandler) -> None:
     """Make ``handler`` run jobs of ``kind``; stages call this when they are imported."""
     _handlers[kind] = handler
+
+
+def register_periodic(kind: str, every_seconds: float) -> None:
+    """Have the worker enqueue a ``kind`` job whenever the last one is older than this."""
+    _periodic[kind] = every_seconds
+
+
+def schedule_due(engine: Engine) -> list[str]:
+    """Enqueue each periodic job that has none queued, running, or finished recently."""
+    now = utcnow()
+    scheduled = []
+    for kind, every in sorted(_periodic.items()):
+        recent = sa.or_(
+            jobs.c.status.in_([QUEUED, RUNNING]),
+            sa.and_(
+                jobs.c.status.in_([DONE, FAILED]),
+                jobs.c.created_at > now - timedelta(seconds=every),
+            ),
+        )
+        with write_transaction(engine) as conn:
+            if conn.execute(sa.select(jobs.c.id).where(jobs.c.kind == kind, recent)).first():
+                continue
+            enqueue(conn, kind, {"scheduled": True})
+        scheduled.append(kind)
+    return scheduled
 
 
 def job_handlers() -> dict[str, JobHandler]:
@@ -67,6 +97,7 @@ def run_worker(engine: Engine, settings: Settings, stop: threading.Event) -> int
     log.info("worker %s started; handles %s", wid, ", ".join(sorted(_handlers)) or "nothing")
     count = 0
     while not stop.is_set():
+        schedule_due(engine)
         if run_once(engine, settings, wid) is None:
             stop.wait(settings.worker_poll_seconds)
         else:
