@@ -24,6 +24,13 @@ from ._bgnbd import (
     fit_bgnbd,
     probability_alive,
 )
+from ._extensions import (
+    StateExtension,
+    StateListener,
+    add_state_listener,
+    register_state_extension,
+    state_extensions,
+)
 from ._identity import ANONYMOUS, USER, Resolution, resolve_batch
 from ._lifecycle import (
     LIFECYCLE_STAGES,
@@ -68,6 +75,9 @@ __all__ = [
     "Resolution",
     "ScoreRun",
     "State",
+    "StateExtension",
+    "StateListener",
+    "add_state_listener",
     "apply_event",
     "bgnbd_log_likelihood",
     "compute_scores",
@@ -87,12 +97,14 @@ __all__ = [
     "profile_events",
     "profiles",
     "quintile_scores",
+    "register_state_extension",
     "resolve_batch",
     "rfm_scores",
     "rfm_segment",
     "score_of",
     "scores",
     "set_consent",
+    "state_extensions",
     "top_categories",
     "track_activity",
 ]

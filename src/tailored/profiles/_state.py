@@ -27,6 +27,8 @@ from typing import Any
 
 import orjson
 
+from ._extensions import state_extensions
+
 State = dict[str, Any]
 DAY_MS = 86_400_000
 KEEP_DAYS = 366
@@ -142,6 +144,8 @@ def apply_event(state: State, event: dict[str, Any]) -> None:
     for category, (granted, source) in sorted((event.get("consent") or {}).items()):
         consent = state.setdefault("consent", {})
         _set_latest(consent, category, [granted, ts, source])
+    for extension in state_extensions():
+        extension.apply(state.setdefault(extension.key, {}), event, ts)
     _prune(state)
 
 
@@ -190,6 +194,9 @@ def merge_states(a: State, b: State) -> State:
     for s in (a, b):
         if "seen" in s:
             _set_latest(out, "seen", s["seen"])
+    for extension in state_extensions():
+        if extension.key in a or extension.key in b:
+            out[extension.key] = extension.merge(a.get(extension.key, {}), b.get(extension.key, {}))
     _prune(out)
     return out
 

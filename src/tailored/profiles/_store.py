@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from tailored.core import utcnow
 from tailored.events import EventRow
 
+from ._extensions import state_listeners
 from ._identity import Resolution, resolve_batch, write_resolution
 from ._state import State, apply_event, merge_states
 from ._tables import profiles
@@ -62,7 +63,6 @@ class ProfileUpdater:
         self, conn: Connection, workspace_id: int, stored: list[EventRow], prepared: Any
     ) -> None:
         """Fold the stored rows (and this batch's merges) into the profiles' states."""
-        del workspace_id
         assert isinstance(prepared, _Prepared)
         resolution = prepared.resolution
         touched = {str(r["profile_id"]) for r in stored}
@@ -76,6 +76,8 @@ class ProfileUpdater:
         for row in stored:
             apply_event(states[str(row["profile_id"])], _event_view(row))
         save_states(conn, states)
+        for listener in state_listeners():
+            listener(conn, workspace_id, states, stored)
 
 
 def _event_view(row: EventRow) -> dict[str, Any]:
