@@ -54,8 +54,8 @@ def _later(a: list[Any] | None, b: list[Any]) -> bool:
         return True
     if b[1] != a[1]:
         return bool(b[1] > a[1])
-    return orjson.dumps(b[0], option=orjson.OPT_SORT_KEYS) > orjson.dumps(
-        a[0], option=orjson.OPT_SORT_KEYS
+    return orjson.dumps([b[0], *b[2:]], option=orjson.OPT_SORT_KEYS) > orjson.dumps(
+        [a[0], *a[2:]], option=orjson.OPT_SORT_KEYS
     )
 
 
