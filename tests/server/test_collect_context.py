@@ -107,3 +107,9 @@ def test_global_privacy_control_withdraws_personalization(live_server):
     )
     _send(live_server, {"userId": "x", "event": "e", "context": {"gpc": True}})
     assert _profile(live_server, "x")["consent"]["marketing"]["granted"] is False
+
+
+def test_a_server_side_call_keeps_what_the_browser_said(live_server):
+    _send(live_server, {"userId": "y", "event": "e", "context": {"userAgent": IPHONE}})
+    _send(live_server, {"userId": "y", "event": "Order Completed"})
+    assert _profile(live_server, "y")["computed"]["last_device"] == "mobile"

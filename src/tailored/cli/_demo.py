@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from pathlib import Path
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 import typer
 from rich.panel import Panel
 
-from tailored import events, storage
+from tailored import events, profiles, storage
 from tailored.core import Settings
 from tailored.demo import ShopConfig, generate_shop, load_items, load_messages
 from tailored.recommend import Item, count_items
@@ -41,9 +42,9 @@ def demo(
 
     Example: tailored demo --port 8000
     """
-    if not os.environ.get("TAILORED_DATABASE_URL"):
-        os.environ["TAILORED_DATABASE_URL"] = DEMO_DATABASE
     settings = load_settings()
+    if not os.environ.get("TAILORED_DATABASE_URL"):
+        settings = settings.model_copy(update={"database_url": DEMO_DATABASE})
     if reset:
         _reset(settings)
     engine = storage.create_engine(settings)
@@ -61,6 +62,8 @@ def demo(
     finally:
         engine.dispose()
     if serve:
+        # The server processes read their settings from the environment.
+        os.environ["TAILORED_DATABASE_URL"] = settings.database_url
         run_server(host, port)
 
 
@@ -94,6 +97,8 @@ def _load(engine: sa.Engine, workspace_id: int, scale: float) -> None:
         )
     if result.rejected:
         errors.print(f"[yellow]{len(result.rejected)} demo events were rejected[/]")
+    with console.status("scoring buyers (RFM, probability alive)"):
+        profiles.compute_scores(engine, workspace_id)
 
 
 def _fresh_keys(engine: sa.Engine, workspace_id: int, settings: Settings) -> dict[str, str]:
@@ -109,6 +114,21 @@ def _fresh_keys(engine: sa.Engine, workspace_id: int, settings: Settings) -> dic
             ).secret
             for scope in storage.SCOPES
         }
+
+
+def _example_person(engine: sa.Engine, workspace_id: int) -> str:
+    """A demo customer with orders, to show in the examples."""
+    with engine.connect() as conn:
+        user = conn.execute(
+            sa.select(events.events.c.user_id)
+            .where(
+                events.events.c.workspace_id == workspace_id,
+                events.events.c.event == "Order Completed",
+                events.events.c.user_id.is_not(None),
+            )
+            .limit(1)
+        ).scalar()
+    return str(user or "demo-user")
 
 
 def _print_examples(engine: sa.Engine, workspace_id: int, keys: dict[str, str], base: str) -> None:
@@ -136,10 +156,30 @@ def _print_examples(engine: sa.Engine, workspace_id: int, keys: dict[str, str], 
         highlight=False,
     )
     console.print("Try it (in another terminal):\n", highlight=False)
+    person = _example_person(engine, workspace_id)
+    track = json.dumps(
+        {"userId": person, "event": "Product Viewed", "properties": {"product_id": "demo-1"}}
+    )
     examples = [
         ("Is it ready?", f"curl {base}/readyz"),
-        ("Who am I?", f"curl -H 'Authorization: Bearer {keys['server']}' {base}/v1/whoami"),
-        ("The workspace's keys", f"curl -H 'Authorization: Bearer {keys['admin']}' {base}/v1/keys"),
+        (
+            "Send an event (write key, as Segment's libraries do)",
+            f"curl -u '{keys['write']}:' -H 'Content-Type: application/json' "
+            f"-d '{track}' {base}/v1/track",
+        ),
+        (
+            "Read the profile it updated (server key)",
+            f"curl -H 'Authorization: Bearer {keys['server']}' {base}/v1/profiles/{person}",
+        ),
+        (
+            "Their latest events",
+            f"curl -H 'Authorization: Bearer {keys['server']}' "
+            f"'{base}/v1/profiles/{person}/events?limit=5'",
+        ),
+        (
+            "Everything stored about them (admin key)",
+            f"curl -H 'Authorization: Bearer {keys['admin']}' {base}/v1/profiles/{person}/export",
+        ),
         ("Wrong scope: 403", f"curl -H 'Authorization: Bearer {keys['write']}' {base}/v1/keys"),
     ]
     for title, command in examples:

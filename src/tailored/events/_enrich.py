@@ -61,6 +61,9 @@ def enrich(
     else:
         context.pop("ip", None)
     row["context"] = context or None
+    # A server-side call (no user agent, no device, no page) says nothing about how the
+    # person browses: it must not overwrite what their browser told us.
+    browsing = parsed.browser or parsed.os or parsed.device_type != "other" or parsed.page_url
     row["parsed"] = {
         "seen": {
             "device_type": parsed.device_type,
@@ -68,7 +71,9 @@ def enrich(
             "os": parsed.os,
             "channel": parsed.channel,
             "source": parsed.utm_source or parsed.referrer_host,
-        },
+        }
+        if browsing
+        else None,
         "consent": consent_choices(message.get("context"), gpc=gpc),
         "context": parsed._asdict(),
     }

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import re
+
+import httpx
+from typer.testing import CliRunner
+
+from tailored.cli import app
+from tailored.core import Settings
+from tailored.server import create_app
+from tests.fixtures.servers import serve
+
+runner = CliRunner()
+
+
+def test_demo_loads_prints_working_keys_and_examples(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TAILORED_DATABASE_URL", raising=False)
+    monkeypatch.delenv("TAILORED_SECRET_KEY", raising=False)
+    result = runner.invoke(app, ["demo", "--no-serve", "--scale", "0.05"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "tailored-demo.db").exists()
+    keys = dict(re.findall(r"(write|server|admin) key\s+(tl[wsa]_\S+)", result.output))
+    assert set(keys) == {"write", "server", "admin"}
+    assert "/v1/track" in result.output and "/export" in result.output
+    person = re.search(r"/v1/profiles/(usr_\w+)", result.output).group(1)
+
+    # The keys work against a server on the same database and settings.
+    with serve(create_app(Settings())) as url:
+        profile = httpx.get(
+            f"{url}/v1/profiles/{person}", headers={"Authorization": f"Bearer {keys['server']}"}
+        )
+    assert profile.status_code == 200, profile.text
+    assert profile.json()["computed"]["order_count"] >= 1
+    assert profile.json()["scores"]["rfm_segment"], "buyers are scored when the demo loads"
+
+    again = runner.invoke(app, ["demo", "--no-serve", "--scale", "0.05"])
+    assert "reusing the demo data" in again.output
+    fresh = runner.invoke(app, ["demo", "--no-serve", "--scale", "0.05", "--reset"])
+    assert "reusing" not in fresh.output and fresh.exit_code == 0
