@@ -26,7 +26,9 @@ def test_demo_loads_prints_working_keys_and_examples(monkeypatch, tmp_path):
     person = re.search(r"/v1/profiles/(usr_\w+)", result.output).group(1)
 
     # The keys work against a server on the same database and settings.
-    with serve(create_app(Settings())) as url:
+    with serve(
+        create_app(Settings(database_url=f"sqlite:///{tmp_path / 'tailored-demo.db'}"))
+    ) as url:
         profile = httpx.get(
             f"{url}/v1/profiles/{person}", headers={"Authorization": f"Bearer {keys['server']}"}
         )

@@ -25,6 +25,9 @@ def test_readyz_reports_an_unmigrated_database(tmp_path):
     app = create_app(make_settings(f"sqlite:///{tmp_path / 'empty.db'}"))
     with serve(app) as url:
         answer = httpx.get(f"{url}/readyz")
+        calls = httpx.get(f"{url}/v1/whoami", headers={"Authorization": "Bearer tlw_x"})
+    assert calls.status_code == 503, "an unmigrated database is not a crash"
+    assert "tailored db upgrade" in calls.json()["error"]["message"]
     assert answer.status_code == 503
     error = answer.json()["error"]
     assert error["code"] == "not_ready"

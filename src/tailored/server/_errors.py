@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tailored.core import RateLimited, TailoredError, Unauthorized
@@ -93,6 +94,23 @@ def install_error_handlers(app: FastAPI, *, debug: bool) -> None:
         if len(details) > 1:
             message += f" (and {len(details) - 1} more)"
         return FastJSONResponse(error_body("validation_error", message, details), status_code=422)
+
+    @app.exception_handler(sa_exc.OperationalError)
+    @app.exception_handler(sa_exc.ProgrammingError)
+    async def _database(request: Request, exc: Exception) -> FastJSONResponse:
+        text = str(exc).lower()
+        missing = "no such table" in text or ("relation" in text and "does not exist" in text)
+        log.error("database error in %s %s: %s", request.method, request.url.path, exc)
+        message = (
+            "the database is not migrated: run `tailored db upgrade`"
+            if missing
+            else "the database is unavailable; try again shortly"
+        )
+        return FastJSONResponse(
+            error_body("service_unavailable", message),
+            status_code=503,
+            headers={"retry-after": "5"},
+        )
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> FastJSONResponse:
