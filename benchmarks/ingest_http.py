@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 
 import httpx
+import orjson
 
 from tailored import storage
 
@@ -61,7 +62,8 @@ def _serve(database_url: str, secret: str, port: int) -> subprocess.Popen[bytes]
 
 def _one_run(backend: str, n: int) -> float:
     sample = messages(n)
-    batches = [sample[i : i + BATCH] for i in range(0, n, BATCH)]
+    # Bodies are encoded before the clock starts: the figure is the server's, not the client's.
+    batches = [orjson.dumps({"batch": sample[i : i + BATCH]}) for i in range(0, n, BATCH)]
     with scratch_database(backend) as settings:
         engine = storage.create_engine(settings)
         secret = settings.secret_key.get_secret_value()
@@ -87,11 +89,11 @@ def _one_run(backend: str, n: int) -> float:
     return n / elapsed
 
 
-def _send(port: int, key: str, batches: list[list[dict[str, object]]]) -> None:
-    headers = {"Authorization": f"Bearer {key}"}
+def _send(port: int, key: str, batches: list[bytes]) -> None:
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-        for batch in batches:
-            answer = client.post("/v1/batch", json={"batch": batch}, headers=headers)
+        for body in batches:
+            answer = client.post("/v1/batch", content=body, headers=headers)
             answer.raise_for_status()
 
 
