@@ -116,10 +116,15 @@ def test_worker_once_runs_due_jobs(env):
 
     engine = sa.create_engine(env)
     with engine.begin() as conn:
-        storage.enqueue(conn, "unknown.kind")
-    engine.dispose()
+        job_id = storage.enqueue(conn, "unknown.kind")
     result = invoke("worker", "--once")
-    assert result.exit_code == 0 and "ran 0 job(s)" in result.output
+    assert result.exit_code == 0 and "job(s)" in result.output
+    with engine.connect() as conn:
+        status = conn.execute(
+            sa.select(storage.jobs.c.status).where(storage.jobs.c.id == job_id)
+        ).scalar_one()
+    engine.dispose()
+    assert status == "queued", "a job nobody handles is left for a worker that does"
 
 
 def _cli(*args, **kwargs):
