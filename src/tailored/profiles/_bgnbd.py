@@ -23,7 +23,7 @@ from typing import overload
 import numpy as np
 from numpy.typing import ArrayLike
 from pydantic import BaseModel, ConfigDict, Field
-from scipy import optimize, special
+from scipy import special
 
 from tailored.core import ValidationError
 
@@ -223,6 +223,8 @@ def fit_bgnbd(
     stacked = np.column_stack([xs, txs / scale, Ts / scale])
     rows, weight = np.unique(stacked, axis=0, return_counts=True)
     data = (rows[:, 0], rows[:, 1], rows[:, 2], weight.astype(np.float64))
+    from scipy import optimize  # imported here: scipy.optimize costs ~0.4 s to import
+
     result = optimize.minimize(
         _objective,
         _start(data[0], data[2], data[3]),
