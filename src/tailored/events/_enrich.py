@@ -75,5 +75,4 @@ def enrich(
         if browsing
         else None,
         "consent": consent_choices(message.get("context"), gpc=gpc),
-        "context": parsed._asdict(),
     }
