@@ -140,6 +140,23 @@ async def _collect(request: Request, kind: str | None) -> Any:
         return response
 
 
+_EXAMPLES: dict[str, dict[str, Any]] = {
+    "track": {"userId": "u-42", "event": "Order Completed", "properties": {"revenue": 42.5}},
+    "identify": {"userId": "u-42", "anonymousId": "a-1", "traits": {"email": "ada@example.com"}},
+    "page": {"anonymousId": "a-1", "name": "Home", "properties": {"url": "https://shop.example/"}},
+    "screen": {"anonymousId": "a-1", "name": "Cart"},
+    "group": {"userId": "u-42", "groupId": "acme", "traits": {"industry": "retail"}},
+    "alias": {"userId": "u-42", "previousId": "a-1"},
+    "batch": {"batch": [{"type": "track", "userId": "u-42", "event": "Product Viewed"}]},
+}
+
+
+def _body(kind: str) -> dict[str, Any]:
+    """An OpenAPI request body (the endpoints read the raw body to accept gzip)."""
+    content = {"schema": {"type": "object"}, "example": _EXAMPLES[kind]}
+    return {"requestBody": {"required": True, "content": {"application/json": content}}}
+
+
 _DOC = (
     "Accepted once committed: 200 `{success, accepted, duplicates, rejected}`. "
     "Key as Bearer, Basic username, or `writeKey` in the body. Errors carry `code` and "
@@ -147,7 +164,12 @@ _DOC = (
 )
 
 
-@router.post("/track", summary="Record an action (Segment track)", description=_DOC)
+@router.post(
+    "/track",
+    openapi_extra=_body("track"),
+    summary="Record an action (Segment track)",
+    description=_DOC,
+)
 async def track(request: Request) -> Any:
     """A track call: `event`, `properties`, `userId` or `anonymousId`."""
     return await _collect(request, "track")
@@ -161,25 +183,45 @@ async def identify(request: Request) -> Any:
     return await _collect(request, "identify")
 
 
-@router.post("/page", summary="Record a page view (Segment page)", description=_DOC)
+@router.post(
+    "/page",
+    openapi_extra=_body("page"),
+    summary="Record a page view (Segment page)",
+    description=_DOC,
+)
 async def page(request: Request) -> Any:
     """A page call: `name`, `properties` (url, path, referrer, title)."""
     return await _collect(request, "page")
 
 
-@router.post("/screen", summary="Record an app screen view (Segment screen)", description=_DOC)
+@router.post(
+    "/screen",
+    openapi_extra=_body("screen"),
+    summary="Record an app screen view (Segment screen)",
+    description=_DOC,
+)
 async def screen(request: Request) -> Any:
     """A screen call: `name`, `properties`."""
     return await _collect(request, "screen")
 
 
-@router.post("/group", summary="Tie a person to a company (Segment group)", description=_DOC)
+@router.post(
+    "/group",
+    openapi_extra=_body("group"),
+    summary="Tie a person to a company (Segment group)",
+    description=_DOC,
+)
 async def group(request: Request) -> Any:
     """A group call: `groupId`, `traits`."""
     return await _collect(request, "group")
 
 
-@router.post("/alias", summary="Merge two identities (Segment alias)", description=_DOC)
+@router.post(
+    "/alias",
+    openapi_extra=_body("alias"),
+    summary="Merge two identities (Segment alias)",
+    description=_DOC,
+)
 async def alias(request: Request) -> Any:
     """An alias call: `previousId` and `userId`."""
     return await _collect(request, "alias")
@@ -187,6 +229,7 @@ async def alias(request: Request) -> Any:
 
 @router.post(
     "/batch",
+    openapi_extra=_body("batch"),
     summary="Several calls at once (Segment batch)",
     description=_DOC + " Good events are accepted even when others are rejected.",
 )
