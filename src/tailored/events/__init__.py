@@ -10,6 +10,7 @@ from ._files import FORMATS, count_rows, detect_format, read_messages
 from ._ingest import (
     IngestResult,
     Rejection,
+    RetryBatch,
     Subscriber,
     commit_rows,
     ingest,
@@ -30,6 +31,7 @@ __all__ = [
     "IngestResult",
     "ParsedContext",
     "Rejection",
+    "RetryBatch",
     "Subscriber",
     "append_events",
     "commit_rows",

@@ -7,12 +7,16 @@ either the whole batch or none of it.
 
 from __future__ import annotations
 
+import logging
+import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 import orjson
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
 from tailored import storage
@@ -23,6 +27,8 @@ from ._enrich import enrich
 from ._log import EventRow, append_events
 from ._rows import to_event_row
 from ._suppress import drop_suppressed
+
+log = logging.getLogger("tailored.events")
 
 
 class Subscriber(Protocol):
@@ -128,12 +134,41 @@ def validate_messages(
     return rows, rejected
 
 
+class RetryBatch(Exception):
+    """Raised by a subscriber that saw a concurrent change; the whole batch is tried again."""
+
+
+#: Attempts at a batch that meets concurrent writers (PostgreSQL: unique-key races, deadlocks).
+ATTEMPTS = 5
+
+
 def commit_rows(engine: Engine, workspace_id: int, rows: list[EventRow]) -> tuple[int, int, int]:
     """Store rows and run subscribers, in one transaction.
 
     Events of suppressed people are dropped (and counted on their suppression); duplicates by
-    ``messageId`` are dropped. Returns ``(stored, duplicates, suppressed)``.
+    ``messageId`` are dropped. Returns ``(stored, duplicates, suppressed)``. When concurrent
+    batches collide (two create the same person, or lock profiles in opposite orders), the
+    transaction rolls back and the batch is tried again from the start.
     """
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _commit_once(engine, workspace_id, rows)
+        except (RetryBatch, sa_exc.IntegrityError, sa_exc.OperationalError) as exc:
+            if attempt == ATTEMPTS or not _retryable(exc):
+                raise
+            log.info("batch met a concurrent writer (%s); attempt %d", type(exc).__name__, attempt)
+            time.sleep(random.uniform(0, 0.01 * attempt))
+    raise AssertionError("unreachable")
+
+
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, RetryBatch | sa_exc.IntegrityError):
+        return True
+    text = str(exc).lower()
+    return "deadlock" in text or "could not serialize" in text or "database is locked" in text
+
+
+def _commit_once(engine: Engine, workspace_id: int, rows: list[EventRow]) -> tuple[int, int, int]:
     with storage.write_transaction(engine) as conn:
         kept, suppressed = drop_suppressed(conn, workspace_id, rows, utcnow())
         unique: dict[str, EventRow] = {}

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tailored.core import utcnow
-from tailored.events import EventRow
+from tailored.events import EventRow, RetryBatch
 
 from ._extensions import state_listeners
 from ._identity import Resolution, resolve_batch, write_resolution
@@ -17,15 +17,23 @@ from ._state import State, apply_event, merge_states
 from ._tables import profiles
 
 
-def load_states(conn: Connection, profile_ids: set[str]) -> dict[str, State]:
-    """The stored states of ``profile_ids`` (merged-away profiles are left out)."""
+def load_states(
+    conn: Connection, profile_ids: set[str], *, for_update: bool = False
+) -> dict[str, State]:
+    """The stored states of ``profile_ids`` (merged-away profiles are left out).
+
+    With ``for_update`` the rows stay locked until the transaction ends (PostgreSQL; SQLite's
+    write transaction holds the whole database), so concurrent batches never lose each
+    other's updates. Rows are locked in id order to keep deadlocks rare.
+    """
     if not profile_ids:
         return {}
-    rows = conn.execute(
-        sa.select(profiles.c.id, profiles.c.state).where(
-            profiles.c.id.in_(profile_ids), profiles.c.merged_into.is_(None)
-        )
+    query = (
+        sa.select(profiles.c.id, profiles.c.state)
+        .where(profiles.c.id.in_(profile_ids), profiles.c.merged_into.is_(None))
+        .order_by(profiles.c.id)
     )
+    rows = conn.execute(query.with_for_update() if for_update else query)
     return {pid: state or {} for pid, state in rows}
 
 
@@ -55,7 +63,9 @@ class ProfileUpdater:
         """Assign each row its profile and write the identity graph's changes."""
         resolution = resolve_batch(conn, workspace_id, rows)
         existing_losers = {p for p in resolution.merged if p not in resolution.new_profiles}
-        loser_states = load_states(conn, existing_losers)
+        loser_states = load_states(conn, existing_losers, for_update=True)
+        if len(loser_states) != len(existing_losers):
+            raise RetryBatch("a profile to merge was merged by a concurrent batch")
         write_resolution(conn, workspace_id, resolution)
         return _Prepared(resolution, loser_states)
 
@@ -67,7 +77,10 @@ class ProfileUpdater:
         resolution = prepared.resolution
         touched = {str(r["profile_id"]) for r in stored}
         touched |= {resolution.final(p) for p in prepared.loser_states}
-        states = load_states(conn, touched - set(resolution.new_profiles))
+        existing = touched - set(resolution.new_profiles)
+        states = load_states(conn, existing, for_update=True)
+        if len(states) != len(existing):
+            raise RetryBatch("a profile was merged by a concurrent batch")
         for profile in touched & set(resolution.new_profiles):
             states[profile] = {}
         for loser, state in sorted(prepared.loser_states.items()):
