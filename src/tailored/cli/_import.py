@@ -90,3 +90,32 @@ def events_(
         console.print(f"  {count:,} rejected: {reason}")
     for line, reason in summary.examples[:10]:
         console.print(f"  line {line}: {reason}")
+
+
+@app.command("items")
+def items_(
+    path: Annotated[Path, typer.Argument(help="A .jsonl, .csv or .parquet file.", dir_okay=False)],
+    workspace: WorkspaceOption = storage.DEFAULT_WORKSPACE,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="jsonl, csv or parquet (default: by extension).")
+    ] = None,
+) -> None:
+    """Import catalog items: inserted, or replaced when the item_id is known.
+
+    JSONL has one item object per line (as PUT /v1/items takes it); CSV and Parquet have one
+    column per field, categories and tags split on '|', other columns kept as properties.
+
+    Example: tailored import items catalog.csv --workspace default
+    """
+    from tailored import recommend
+
+    found, refused = recommend.read_items(path, fmt)
+    with open_engine() as engine:
+        with engine.connect() as conn:
+            ws = storage.get_workspace(conn, workspace)
+        with progress() as bar:
+            task = bar.add_task(f"importing {path.name}", total=len(found))
+            load_items(engine, ws.id, found, on_progress=lambda n: bar.advance(task, n))
+    console.print(f"stored {len(found):,} items, refused {len(refused):,}")
+    for line, reason in refused[:10]:
+        console.print(f"  line {line}: {reason}")

@@ -12,7 +12,11 @@ import tailored.recommend
 from tailored import storage
 
 #: The stages that define tables; importing them registers their tables on the metadata.
-TABLE_OWNERS: tuple[ModuleType, ...] = (tailored.events, tailored.profiles, tailored.recommend)
+TABLE_OWNERS: tuple[ModuleType, ...] = (
+    tailored.events,
+    tailored.profiles,
+    tailored.recommend,
+)
 
 
 def full_metadata() -> MetaData:

@@ -21,6 +21,7 @@ from ._middleware import BodySizeLimit, RequestContext
 from ._privacy_api import router as privacy_router
 from ._profiles_api import router as profiles_router
 from ._ratelimit import RateLimiter
+from ._recommend_api import router as recommend_router
 from ._responses import FastJSONResponse
 from ._state import AppState
 
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(collect_router)
     app.include_router(profiles_router)
     app.include_router(privacy_router)
+    app.include_router(recommend_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContext)
     return app
