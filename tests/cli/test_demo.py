@@ -35,6 +35,13 @@ def test_demo_loads_prints_working_keys_and_examples(monkeypatch, tmp_path):
     assert profile.status_code == 200, profile.text
     assert profile.json()["computed"]["order_count"] >= 1
     assert profile.json()["scores"]["rfm_segment"], "buyers are scored when the demo loads"
+    paths = re.findall(r"'http://127\.0\.0\.1:8000(/v1/recommendations\?[^']+)'", result.output)
+    assert any("strategy=for_you" in p for p in paths) and any("similar" in p for p in paths)
+    with serve(
+        create_app(Settings(database_url=f"sqlite:///{tmp_path / 'tailored-demo.db'}"))
+    ) as url:
+        recs = httpx.get(f"{url}{paths[0]}", headers={"Authorization": f"Bearer {keys['server']}"})
+    assert recs.status_code == 200 and recs.json()["items"], recs.text
 
     again = runner.invoke(app, ["demo", "--no-serve", "--scale", "0.05"])
     assert "reusing the demo data" in again.output

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import typer
 from rich.panel import Panel
 
-from tailored import events, profiles, storage
+from tailored import events, profiles, recommend, storage
 from tailored.core import Settings
 from tailored.demo import ShopConfig, generate_shop, load_items, load_messages
 from tailored.recommend import Item, count_items
@@ -99,6 +99,8 @@ def _load(engine: sa.Engine, workspace_id: int, scale: float) -> None:
         errors.print(f"[yellow]{len(result.rejected)} demo events were rejected[/]")
     with console.status("scoring buyers (RFM, probability alive)"):
         profiles.compute_scores(engine, workspace_id)
+    with console.status("training recommendations"):
+        recommend.train_demo(engine, workspace_id)
 
 
 def _fresh_keys(engine: sa.Engine, workspace_id: int, settings: Settings) -> dict[str, str]:
@@ -181,6 +183,10 @@ def _print_examples(engine: sa.Engine, workspace_id: int, keys: dict[str, str], 
             f"curl -H 'Authorization: Bearer {keys['admin']}' {base}/v1/profiles/{person}/export",
         ),
         ("Wrong scope: 403", f"curl -H 'Authorization: Bearer {keys['write']}' {base}/v1/keys"),
+    ]
+    examples += [
+        (title, f"curl -H 'Authorization: Bearer {keys['server']}' '{base}{path}'")
+        for title, path in recommend.demo_examples(engine, workspace_id)
     ]
     for title, command in examples:
         console.print(f"  # {title}\n  {command}\n", highlight=False, soft_wrap=True)
