@@ -1,4 +1,4 @@
-"""Operators plugged in from outside: a toy ``$segment`` evaluated against a profile state."""
+"""Operators plugged in from outside: a toy ``$toySegment`` evaluated against a profile state."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from tailored.core import ValidationError
 
 
 def compile_segment(operand: Any) -> Predicate:
-    """``{"$segment": "key"}``: the profile state (a set of segment keys) holds ``key``."""
+    """``{"$toySegment": "key"}``: the profile state (a set of segment keys) holds ``key``."""
     if not isinstance(operand, str) or not operand:
-        raise ValueError("$segment needs a segment key")
+        raise ValueError("$toySegment needs a segment key")
 
     def in_segment(context: EvaluationContext) -> bool:
         return operand in context.state
@@ -31,9 +31,9 @@ def compile_segment(operand: Any) -> Predicate:
 
 
 def compile_event(operand: Any) -> Predicate:
-    """``{"$event": {"name": ..., "count": {...}}}``: a count in the state meets a condition."""
+    """``{"$toyEvent": {"name": ..., "count": {...}}}``: a count in the state meets a condition."""
     if not isinstance(operand, dict) or not isinstance(operand.get("name"), str):
-        raise ValidationError("bad $event", [{"loc": "$.name", "message": "needs an event name"}])
+        raise ValidationError("bad $toyEvent", [{"loc": "$.name", "message": "needs an event name"}])
     name = operand["name"]
     count = compile_condition({"count": operand.get("count", {"$gte": 1})})
 
@@ -45,21 +45,21 @@ def compile_event(operand: Any) -> Predicate:
 
 @pytest.fixture
 def segment_operator() -> Iterator[None]:
-    register_operator("$segment", compile_segment)
+    register_operator("$toySegment", compile_segment)
     yield
-    unregister_operator("$segment")
+    unregister_operator("$toySegment")
 
 
 @pytest.fixture
 def event_operator() -> Iterator[None]:
-    register_operator("$event", compile_event)
+    register_operator("$toyEvent", compile_event)
     yield
-    unregister_operator("$event")
+    unregister_operator("$toyEvent")
 
 
 @pytest.mark.usefixtures("segment_operator")
 def test_registered_operator_reads_the_state() -> None:
-    vip_in_germany = compile_condition({"$segment": "vip", "country": "DE"})
+    vip_in_germany = compile_condition({"$toySegment": "vip", "country": "DE"})
     assert vip_in_germany({"country": "DE"}, state={"vip", "new"}) is True
     assert vip_in_germany({"country": "DE"}, state={"new"}) is False
     assert vip_in_germany({"country": "AT"}, state={"vip"}) is False
@@ -71,9 +71,9 @@ def test_registered_operator_reads_the_state() -> None:
 def test_registered_operator_composes_with_logical_operators() -> None:
     condition = compile_condition(
         {
-            "$or": [{"$segment": "vip"}, {"$and": [{"$segment": "new"}, {"age": {"$lt": 30}}]}],
-            "$not": {"$segment": "churned"},
-            "orders": {"$elemMatch": {"total": {"$gt": 0}, "$segment": "big-spender"}},
+            "$or": [{"$toySegment": "vip"}, {"$and": [{"$toySegment": "new"}, {"age": {"$lt": 30}}]}],
+            "$not": {"$toySegment": "churned"},
+            "orders": {"$elemMatch": {"total": {"$gt": 0}, "$toySegment": "big-spender"}},
         }
     )
     orders = {"orders": [{"total": 0}, {"total": 1}]}
@@ -86,39 +86,39 @@ def test_registered_operator_composes_with_logical_operators() -> None:
 
 @pytest.mark.usefixtures("segment_operator", "event_operator")
 def test_operands_are_validated_by_the_operator_compiler() -> None:
-    problems = validate({"$and": [{"$segment": 3}, {"$event": {"count": {"$gte": 2}}}]})
+    problems = validate({"$and": [{"$toySegment": 3}, {"$toyEvent": {"count": {"$gte": 2}}}]})
     assert [problem.as_detail() for problem in problems] == [
-        {"loc": "$.$and[0].$segment", "message": "$segment needs a segment key"},
-        {"loc": "$.$and[1].$event.name", "message": "needs an event name"},
+        {"loc": "$.$and[0].$toySegment", "message": "$toySegment needs a segment key"},
+        {"loc": "$.$and[1].$toyEvent.name", "message": "needs an event name"},
     ]
     with pytest.raises(ValidationError):
-        compile_condition({"$segment": ""})
-    assert compile_condition({"$segment": ""}, strict=False)({}, state={""}) is False
+        compile_condition({"$toySegment": ""})
+    assert compile_condition({"$toySegment": ""}, strict=False)({}, state={""}) is False
 
 
 @pytest.mark.usefixtures("event_operator")
 def test_operator_compilers_can_nest_conditions() -> None:
-    twice = compile_condition({"$event": {"name": "purchase", "count": {"$gte": 2}}})
+    twice = compile_condition({"$toyEvent": {"name": "purchase", "count": {"$gte": 2}}})
     assert twice({}, state={"purchase": 2}) is True
     assert twice({}, state={"purchase": 1}) is False
 
 
 def test_evaluate_sees_operators_registered_after_an_earlier_call() -> None:
-    condition = {"$segment": "vip"}
-    assert evaluate(condition, {"$segment": "vip"}) is True  # unregistered: an attribute path
-    register_operator("$segment", lambda operand: lambda context: False)
+    condition = {"$toySegment": "vip"}
+    assert evaluate(condition, {"$toySegment": "vip"}) is True  # unregistered: an attribute path
+    register_operator("$toySegment", lambda operand: lambda context: False)
     try:
-        assert evaluate(condition, {"$segment": "vip"}) is False
+        assert evaluate(condition, {"$toySegment": "vip"}) is False
     finally:
-        unregister_operator("$segment")
-    assert evaluate(condition, {"$segment": "vip"}) is True
+        unregister_operator("$toySegment")
+    assert evaluate(condition, {"$toySegment": "vip"}) is True
 
 
 @pytest.mark.usefixtures("segment_operator")
 def test_registration_is_guarded() -> None:
     with pytest.raises(ValueError, match="already registered"):
-        register_operator("$segment", compile_segment)
-    register_operator("$segment", compile_segment, replace=True)
+        register_operator("$toySegment", compile_segment)
+    register_operator("$toySegment", compile_segment, replace=True)
     for name in ("segment", "$", "$a.b", "$and", "$not"):
         with pytest.raises(ValueError):
             register_operator(name, compile_segment)
@@ -127,6 +127,6 @@ def test_registration_is_guarded() -> None:
 
 
 def test_unknown_top_level_operator_lists_the_registered_ones(segment_operator: None) -> None:
-    [problem] = validate({"$segmnt": "vip"})
-    assert problem.loc == "$.$segmnt"
-    assert "did you mean $segment?" in problem.message
+    [problem] = validate({"$toySegmnt": "vip"})
+    assert problem.loc == "$.$toySegmnt"
+    assert "did you mean $toySegment?" in problem.message

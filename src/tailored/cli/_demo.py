@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import typer
 from rich.panel import Panel
 
-from tailored import events, profiles, recommend, storage
+from tailored import events, profiles, recommend, segments, storage
 from tailored.core import Settings
 from tailored.demo import ShopConfig, generate_shop, load_items, load_messages
 from tailored.recommend import Item, count_items
@@ -101,6 +101,8 @@ def _load(engine: sa.Engine, workspace_id: int, scale: float) -> None:
         profiles.compute_scores(engine, workspace_id)
     with console.status("training recommendations"):
         recommend.train_demo(engine, workspace_id)
+    with console.status("installing segments and computing their members"):
+        segments.install_demo_segments(engine, workspace_id)
 
 
 def _fresh_keys(engine: sa.Engine, workspace_id: int, settings: Settings) -> dict[str, str]:
@@ -146,6 +148,7 @@ def _print_examples(engine: sa.Engine, workspace_id: int, keys: dict[str, str], 
             )
         )
         products = count_items(conn, workspace_id)
+        sizes = segments.segment_sizes(conn, workspace_id)
     top = ", ".join(f"{name} {count:,}" for name, count in by_kind.most_common(6))
     console.print(
         Panel.fit(
@@ -157,6 +160,9 @@ def _print_examples(engine: sa.Engine, workspace_id: int, keys: dict[str, str], 
         ),
         highlight=False,
     )
+    if sizes:
+        listing = ", ".join(f"{key} {n:,}" for key, n in sorted(sizes.items(), key=lambda x: -x[1]))
+        console.print(f"Segments and their members now: {listing}\n", highlight=False)
     console.print("Try it (in another terminal):\n", highlight=False)
     person = _example_person(engine, workspace_id)
     track = json.dumps(
@@ -188,6 +194,14 @@ def _print_examples(engine: sa.Engine, workspace_id: int, keys: dict[str, str], 
         (title, f"curl -H 'Authorization: Bearer {keys['server']}' '{base}{path}'")
         for title, path in recommend.demo_examples(engine, workspace_id)
     ]
+    if "keen-no-order" in sizes:
+        examples.append(
+            (
+                "Who viewed products 3+ times this week but did not order (admin key)",
+                f"curl -H 'Authorization: Bearer {keys['admin']}' "
+                f"'{base}/v1/segments/keen-no-order/members?limit=5'",
+            )
+        )
     for title, command in examples:
         console.print(f"  # {title}\n  {command}\n", highlight=False, soft_wrap=True)
     console.print(f"API docs: {base}/docs\n", highlight=False)

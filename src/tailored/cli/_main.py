@@ -9,7 +9,7 @@ import typer
 from tailored import __version__
 from tailored.core import TailoredError
 
-from . import _db, _import, _keys, _profiles, _recommend, _workspaces
+from . import _db, _import, _keys, _profiles, _recommend, _segments, _workspaces
 from ._context import errors
 from ._demo import demo
 from ._serve import serve, worker
@@ -24,6 +24,7 @@ app = typer.Typer(
 app.add_typer(_db.app, name="db")
 app.add_typer(_import.app, name="import")
 app.add_typer(_profiles.app, name="profiles")
+app.add_typer(_segments.app, name="segments")
 app.add_typer(_keys.app, name="keys")
 app.add_typer(_workspaces.app, name="workspaces")
 app.add_typer(_recommend.app, name="recommend")

@@ -9,6 +9,7 @@ from sqlalchemy import MetaData
 import tailored.events
 import tailored.profiles
 import tailored.recommend
+import tailored.segments
 from tailored import storage
 
 #: The stages that define tables; importing them registers their tables on the metadata.
@@ -16,6 +17,7 @@ TABLE_OWNERS: tuple[ModuleType, ...] = (
     tailored.events,
     tailored.profiles,
     tailored.recommend,
+    tailored.segments,
 )
 
 

@@ -23,6 +23,7 @@ from ._profiles_api import router as profiles_router
 from ._ratelimit import RateLimiter
 from ._recommend_api import router as recommend_router
 from ._responses import FastJSONResponse
+from ._segments_api import router as segments_router
 from ._state import AppState
 
 log = logging.getLogger("tailored.server")
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(collect_router)
     app.include_router(profiles_router)
     app.include_router(privacy_router)
+    app.include_router(segments_router)
     app.include_router(recommend_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContext)

@@ -1,0 +1,164 @@
+"""Keeping memberships current: per ingested batch, and as windows lapse.
+
+- Before the profiles stage folds a batch, the workspace's segments are looked up (compiled
+  once per process, refreshed when they change) and their features are set to be folded.
+- After the states are saved, inside the ingest transaction, every touched profile is
+  evaluated and what changed is written, so membership reflects an event once the collection
+  call returns.
+- ``tailored worker`` runs :data:`SWEEP_JOB` every 30 s: profiles whose windows lapse (their
+  due time has passed) are evaluated again, and workspaces whose RFM scores were recomputed
+  since their segments were are recomputed.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from tailored import events, profiles, storage
+from tailored.core import utcnow
+from tailored.events import EventRow
+
+from ._batch import recompute
+from ._definitions import CompiledWorkspace
+from ._features import FeatureExtension, set_tracking
+from ._membership import Evaluation, evaluate, load_scores, merged_away, write_memberships
+from ._store import compiled_workspace
+from ._tables import due, segments
+
+SWEEP_JOB = "segments.sweep"
+SWEEP_EVERY_SECONDS = 30.0
+SWEEP_BATCH = 5_000
+
+_batch: ContextVar[tuple[int, CompiledWorkspace] | None] = ContextVar(
+    "tailored_segment_batch", default=None
+)
+
+
+class _BatchPreparer:
+    """The ingest subscriber: looks up the workspace's segments before the batch is folded."""
+
+    def prepare(self, conn: Connection, workspace_id: int, rows: list[EventRow]) -> Any:
+        """Compile (or reuse) the segments and set their features to be folded."""
+        del rows
+        compiled = compiled_workspace(conn, workspace_id)
+        set_tracking(compiled.features)
+        _batch.set((workspace_id, compiled))
+        return None
+
+    def apply(
+        self, conn: Connection, workspace_id: int, stored: list[EventRow], prepared: Any
+    ) -> None:
+        """Nothing: memberships are updated by the state listener, after states are saved."""
+        del conn, workspace_id, stored, prepared
+
+
+def _to_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def update_profiles(
+    conn: Connection,
+    workspace_id: int,
+    compiled: CompiledWorkspace,
+    states: dict[str, dict[str, Any]],
+    now: datetime,
+) -> None:
+    """Evaluate ``states`` and store what changed (profiles merged into them leave)."""
+    now_ms = _to_ms(now)
+    scores = load_scores(conn, states) if compiled.reads_profile else {}
+    results = {pid: evaluate(compiled, state, now, now_ms, scores.get(pid))
+               for pid, state in states.items()}  # fmt: skip
+    for loser in merged_away(conn, states):
+        results[loser] = Evaluation(frozenset(), None)
+    write_memberships(conn, workspace_id, results, {s.id: s.key for s in compiled.segments}, now)
+
+
+def _on_states(
+    conn: Connection,
+    workspace_id: int,
+    states: dict[str, dict[str, Any]],
+    stored: list[EventRow],
+) -> None:
+    del stored
+    batch = _batch.get()
+    if batch is not None and batch[0] == workspace_id:
+        compiled = batch[1]
+    else:
+        compiled = compiled_workspace(conn, workspace_id)
+    if compiled.segments and states:
+        update_profiles(conn, workspace_id, compiled, states, utcnow())
+
+
+def sweep(engine: Engine, now: datetime | None = None) -> int:
+    """Evaluate again every profile whose memberships may have lapsed by ``now``.
+
+    Returns:
+        How many profiles were evaluated.
+    """
+    now = now or utcnow()
+    done = 0
+    while True:
+        with storage.write_transaction(engine) as conn:
+            rows = conn.execute(
+                sa.select(due.c.profile_id, due.c.workspace_id)
+                .where(due.c.due_at <= now)
+                .order_by(due.c.due_at)
+                .limit(SWEEP_BATCH)
+            ).all()
+            by_workspace: dict[int, list[str]] = {}
+            for pid, ws in rows:
+                by_workspace.setdefault(ws, []).append(pid)
+            for ws, pids in sorted(by_workspace.items()):
+                states = profiles.load_states(conn, set(pids))
+                gone = set(pids) - set(states)
+                if gone:
+                    conn.execute(due.delete().where(due.c.profile_id.in_(gone)))
+                update_profiles(conn, ws, compiled_workspace(conn, ws), states, now)
+        done += len(rows)
+        if len(rows) < SWEEP_BATCH:
+            return done
+
+
+def _scores_changed(engine: Engine) -> list[int]:
+    """Workspaces whose segments read RFM scores computed after the segments were."""
+    with engine.connect() as conn:
+        scored = conn.execute(
+            sa.select(
+                profiles.scores.c.workspace_id, sa.func.max(profiles.scores.c.computed_at)
+            ).group_by(profiles.scores.c.workspace_id)
+        ).all()
+        stale = []
+        for workspace_id, scored_at in scored:
+            computed = conn.execute(
+                sa.select(sa.func.min(segments.c.computed_at)).where(
+                    segments.c.workspace_id == workspace_id
+                )
+            ).scalar()
+            stale_scores = computed is not None and computed < scored_at
+            if stale_scores and compiled_workspace(conn, workspace_id).reads_profile:
+                stale.append(workspace_id)
+    return stale
+
+
+def _sweep_job(engine: Engine, job: storage.Job) -> None:
+    del job
+    sweep(engine)
+    for workspace_id in _scores_changed(engine):
+        recompute(engine, workspace_id)
+
+
+def install_realtime() -> None:
+    """Hook into ingestion and the worker (idempotent)."""
+    profiles.register_state_extension(FeatureExtension())
+    events.subscribe(_PREPARER)
+    profiles.add_state_listener(_on_states)
+    storage.register_job(SWEEP_JOB, _sweep_job)
+    storage.register_periodic(SWEEP_JOB, every_seconds=SWEEP_EVERY_SECONDS)
+
+
+_PREPARER = _BatchPreparer()
