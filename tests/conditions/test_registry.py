@@ -33,7 +33,8 @@ def compile_segment(operand: Any) -> Predicate:
 def compile_event(operand: Any) -> Predicate:
     """``{"$toyEvent": {"name": ..., "count": {...}}}``: a count in the state meets a condition."""
     if not isinstance(operand, dict) or not isinstance(operand.get("name"), str):
-        raise ValidationError("bad $toyEvent", [{"loc": "$.name", "message": "needs an event name"}])
+        detail = {"loc": "$.name", "message": "needs an event name"}
+        raise ValidationError("bad $toyEvent", [detail])
     name = operand["name"]
     count = compile_condition({"count": operand.get("count", {"$gte": 1})})
 
@@ -71,7 +72,10 @@ def test_registered_operator_reads_the_state() -> None:
 def test_registered_operator_composes_with_logical_operators() -> None:
     condition = compile_condition(
         {
-            "$or": [{"$toySegment": "vip"}, {"$and": [{"$toySegment": "new"}, {"age": {"$lt": 30}}]}],
+            "$or": [
+                {"$toySegment": "vip"},
+                {"$and": [{"$toySegment": "new"}, {"age": {"$lt": 30}}]},
+            ],
             "$not": {"$toySegment": "churned"},
             "orders": {"$elemMatch": {"total": {"$gt": 0}, "$toySegment": "big-spender"}},
         }
