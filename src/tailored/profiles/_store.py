@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,35 @@ def save_states(conn: Connection, states: dict[str, State]) -> None:
     )
 
 
+def _lock_key(workspace_id: int, value: str) -> int:
+    digest = hashlib.blake2b(f"{workspace_id}:{value}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def lock_identities(conn: Connection, workspace_id: int, rows: list[EventRow]) -> None:
+    """Serialise concurrent batches that involve the same people (PostgreSQL).
+
+    One transaction-scoped advisory lock per id, taken in a fixed order, so two batches that
+    share a person resolve one after the other (no duplicate profiles, no deadlock) while
+    batches about different people run in parallel.
+    """
+    ids: set[str] = set()
+    for row in rows:
+        ids.update(v for v in (row["user_id"], row["anonymous_id"]) if v)
+        previous = (row.get("extra") or {}).get("previousId")
+        if previous:
+            ids.add(str(previous))
+    keys = sorted({_lock_key(workspace_id, v) for v in ids})
+    if keys:
+        conn.execute(
+            sa.text(
+                "SELECT count(pg_advisory_xact_lock(k)) FROM "
+                "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY 1) AS ordered"
+            ),
+            {"keys": keys},
+        )
+
+
 @dataclass
 class _Prepared:
     resolution: Resolution
@@ -61,6 +91,8 @@ class ProfileUpdater:
 
     def prepare(self, conn: Connection, workspace_id: int, rows: list[EventRow]) -> Any:
         """Assign each row its profile and write the identity graph's changes."""
+        if conn.dialect.name == "postgresql":
+            lock_identities(conn, workspace_id, rows)
         resolution = resolve_batch(conn, workspace_id, rows)
         existing_losers = {p for p in resolution.merged if p not in resolution.new_profiles}
         loser_states = load_states(conn, existing_losers, for_update=True)
