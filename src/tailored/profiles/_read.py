@@ -32,7 +32,10 @@ def find_profile(conn: Connection, workspace_id: int, ident: str) -> str:
     if profile is None:
         rows = conn.execute(
             sa.select(identities.c.kind, identities.c.profile_id).where(
-                identities.c.workspace_id == workspace_id, identities.c.value == ident
+                identities.c.workspace_id == workspace_id,
+                # Naming the kinds lets the primary key (workspace, kind, value) serve the look-up.
+                identities.c.kind.in_(["user", "anonymous"]),
+                identities.c.value == ident,
             )
         ).all()
         by_kind = dict(rows)
