@@ -6,10 +6,7 @@ batches back to back, each waiting for its 200 (so every figure counts committed
 
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,42 +19,10 @@ from tailored import storage
 from . import Figure, figure
 from ._databases import backends, scratch_database
 from ._events import messages
+from ._server import free_port, serve
 
 BATCH = 100
 CLIENTS = 2
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(database_url: str, secret: str, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "TAILORED_DATABASE_URL": database_url,
-        "TAILORED_SECRET_KEY": secret,
-        "TAILORED_LOG_LEVEL": "WARNING",
-        "TAILORED_INGEST_RATE_LIMIT": "0",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tailored.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("the server did not start")
 
 
 def _one_run(backend: str, n: int) -> float:
@@ -70,8 +35,8 @@ def _one_run(backend: str, n: int) -> float:
         with engine.begin() as conn:
             key = storage.create_key(conn, 1, "write", "bench", secret).secret
         engine.dispose()
-        port = _free_port()
-        server = _serve(settings.database_url, secret, port)
+        port = free_port()
+        server = serve(settings, port, TAILORED_INGEST_RATE_LIMIT="0")
         try:
             started = time.perf_counter()
             threads = [

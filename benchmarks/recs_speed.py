@@ -13,10 +13,7 @@
 
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -36,6 +33,7 @@ from tailored.recommend._training import fit_bundle
 
 from . import Figure, figure
 from ._databases import scratch_database
+from ._server import free_port, serve
 from .recs_quality import data_file, interactions, purchases
 
 BENCH = "recs_speed"
@@ -123,32 +121,7 @@ def _in_process(settings: Settings, people: list[str]) -> Iterator[Figure]:
     yield from _percentiles("recommend_for_latency", times, backend="sqlite", goal_p99=5.0)
 
 
-def _serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "TAILORED_DATABASE_URL": settings.database_url,
-        "TAILORED_SECRET_KEY": settings.secret_key.get_secret_value(),
-        "TAILORED_LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tailored.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("the server did not start")
-
-
 def _over_http(settings: Settings, people: list[str]) -> Iterator[Figure]:
-    from .ingest_http import _free_port
 
     engine = storage.create_engine(settings)
     with engine.begin() as conn:
@@ -156,8 +129,8 @@ def _over_http(settings: Settings, people: list[str]) -> Iterator[Figure]:
             conn, 1, "server", "bench", settings.secret_key.get_secret_value()
         ).secret
     engine.dispose()
-    port = _free_port()
-    server = _serve(settings, port)
+    port = free_port()
+    server = serve(settings, port)
     try:
         headers = {"Authorization": f"Bearer {key}"}
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as client:
