@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import Engine
 
 import tailored.profiles  # noqa: F401  (subscribes profile updates to ingestion)
 from tailored import events, storage
@@ -15,6 +16,16 @@ from ._context import console, open_engine, progress
 from ._keys import WorkspaceOption
 
 app = typer.Typer(help="Import data from files.", no_args_is_help=True)
+
+DataFile = Annotated[Path, typer.Argument(help="A .jsonl, .csv or .parquet file.", dir_okay=False)]
+FormatOption = Annotated[
+    str | None, typer.Option("--format", help="jsonl, csv or parquet (default: by extension).")
+]
+
+
+def _workspace(engine: Engine, name: str) -> storage.Workspace:
+    with engine.connect() as conn:
+        return storage.get_workspace(conn, name)
 
 
 @app.command("online-retail")
@@ -35,8 +46,7 @@ def online_retail(
     with console.status(f"reading {path}"):
         data = read_online_retail(path)
     with open_engine() as engine:
-        with engine.connect() as conn:
-            ws = storage.get_workspace(conn, workspace)
+        ws = _workspace(engine, workspace)
         with progress() as bar:
             task = bar.add_task("catalog items", total=len(data.items))
             load_items(engine, ws.id, data.items, on_progress=lambda n: bar.advance(task, n))
@@ -56,11 +66,9 @@ def online_retail(
 
 @app.command("events")
 def events_(
-    path: Annotated[Path, typer.Argument(help="A .jsonl, .csv or .parquet file.", dir_okay=False)],
+    path: DataFile,
     workspace: WorkspaceOption = storage.DEFAULT_WORKSPACE,
-    fmt: Annotated[
-        str | None, typer.Option("--format", help="jsonl, csv or parquet (default: by extension).")
-    ] = None,
+    fmt: FormatOption = None,
     batch: Annotated[int, typer.Option(help="Events per transaction.", min=1, max=100_000)] = 5000,
 ) -> None:
     """Import Segment-shaped events, validated and processed exactly as the HTTP API does.
@@ -74,8 +82,7 @@ def events_(
     kind = events.detect_format(path, fmt)
     total = events.count_rows(path, kind) if path.is_file() else None
     with open_engine() as engine:
-        with engine.connect() as conn:
-            ws = storage.get_workspace(conn, workspace)
+        ws = _workspace(engine, workspace)
         with progress() as bar:
             task = bar.add_task(f"importing {path.name}", total=total)
             summary = events.import_file(
@@ -94,11 +101,9 @@ def events_(
 
 @app.command("items")
 def items_(
-    path: Annotated[Path, typer.Argument(help="A .jsonl, .csv or .parquet file.", dir_okay=False)],
+    path: DataFile,
     workspace: WorkspaceOption = storage.DEFAULT_WORKSPACE,
-    fmt: Annotated[
-        str | None, typer.Option("--format", help="jsonl, csv or parquet (default: by extension).")
-    ] = None,
+    fmt: FormatOption = None,
 ) -> None:
     """Import catalog items: inserted, or replaced when the item_id is known.
 
@@ -111,8 +116,7 @@ def items_(
 
     found, refused = recommend.read_items(path, fmt)
     with open_engine() as engine:
-        with engine.connect() as conn:
-            ws = storage.get_workspace(conn, workspace)
+        ws = _workspace(engine, workspace)
         with progress() as bar:
             task = bar.add_task(f"importing {path.name}", total=len(found))
             load_items(engine, ws.id, found, on_progress=lambda n: bar.advance(task, n))
