@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from implicit.cpu.als import AlternatingLeastSquares
 from pydantic import BaseModel, ConfigDict, Field
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
@@ -51,6 +50,9 @@ class ALS(ScoringModel):
         self.config = config or ALSConfig()
 
     def _fit(self, data: Interactions) -> None:
+        # implicit is imported when training: loading it slows every command down.
+        from implicit.cpu.als import AlternatingLeastSquares
+
         c = self.config
         with threadpool_limits(1, "blas"):
             model = AlternatingLeastSquares(

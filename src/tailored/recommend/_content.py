@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import scipy.sparse as sp
 from pydantic import BaseModel, ConfigDict, Field
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ._scoring import Columns, Scores, ScoringModel
 
@@ -106,6 +105,9 @@ class ContentBased(ScoringModel):
         return self._position
 
     def _fit(self, data: Interactions) -> None:
+        # scikit-learn is imported when needed: it costs about a second at start-up.
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         known = set(data.items)
         self._ids = data.items + tuple(i for i in self.documents if i not in known)
         self._position = {item: n for n, item in enumerate(self._ids)}

@@ -15,8 +15,6 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
-from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
 from sqlalchemy.engine import Engine
 
 from tailored.core import ValidationError, utcnow
@@ -114,6 +112,10 @@ def discover(engine: Engine, workspace_id: int, config: DiscoverConfig | None = 
     Raises:
         tailored.core.ValidationError: Too few profiles to cluster.
     """
+    # scikit-learn is imported when needed: it costs about a second at start-up.
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
     config = config or DiscoverConfig()
     rows = _rows(engine, workspace_id, config.max_profiles, utcnow())
     if len(rows) < max(10, config.min_k * 3):
