@@ -6,6 +6,7 @@ from types import ModuleType
 
 from sqlalchemy import MetaData
 
+import tailored.decide
 import tailored.events
 import tailored.profiles
 import tailored.recommend
@@ -14,6 +15,7 @@ from tailored import storage
 
 #: The stages that define tables; importing them registers their tables on the metadata.
 TABLE_OWNERS: tuple[ModuleType, ...] = (
+    tailored.decide,
     tailored.events,
     tailored.profiles,
     tailored.recommend,

@@ -1,12 +1,17 @@
-"""Deciding what each person sees: feature flags first.
+"""Deciding what each person sees: placements, experiences, experiments, flags, holdout.
 
-:class:`FeatureEvaluator` compiles feature flags written in GrowthBook's JSON
-(:class:`FeatureDefinition`, a default value and :class:`FeatureRule` s tried in order) and
-evaluates them for a person's ``tailored.experiments.evaluation.ExperimentContext``: forced
-values, percentage rollouts, experiments, prerequisite flags and contextual bandit rules, each
-:class:`FeatureResult` saying why the flag has its value. :func:`evaluate_feature` does the
-same in one call. GrowthBook's ``feature`` and ``stickyBucket`` conformance cases pin the
-behaviour.
+- The model (:mod:`._model`): :class:`Placement` (a slot with default content),
+  :class:`Experience` (what a placement shows an audience; its variant chosen by ``rules``,
+  an ``experiment``, a ``bandit`` or filled with ``recommendations``), :class:`Experiment`
+  (weights, coverage, a mutually exclusive layer, sticky assignment), :class:`Flag` (typed
+  values, targeting, rollouts, prerequisites) and :class:`Settings` (global holdout, consent,
+  attribution). :func:`save`, :func:`delete`, :func:`get`, :func:`listing` store them.
+- :func:`decide` answers one call: each placement's content with its ``reason`` and
+  ``propensity``, every flag's value, exposures logged as ``Experience Viewed`` events.
+- The decision log (``decisions``) and attribution of later conversions
+  (``decision_attributions``) are kept by an ingest subscriber.
+- Bandit experiences ask a :class:`BanditHook` (:func:`set_bandit_hook`).
+- GrowthBook's own feature format runs on :class:`FeatureEvaluator` (conformance-tested).
 
 Example:
     >>> from tailored.experiments.evaluation import ExperimentContext
@@ -18,16 +23,83 @@ Example:
 
 from __future__ import annotations
 
+from ._bandit import BanditChoice, BanditHook, LocalBandits, bandit_hook, set_bandit_hook
+from ._compiled import CompiledConfig, compiled_config, invalidate
 from ._definitions import BanditContext, ContextualBandit, FeatureDefinition, FeatureRule
+from ._engine import (
+    DecideRequest,
+    DecideResult,
+    Decision,
+    FlagValue,
+    decide,
+    exposure_messages,
+)
 from ._features import FeatureEvaluator, FeatureResult, FeatureSource, evaluate_feature
+from ._log import install_log
+from ._manage import delete, get, listing, save, save_many
+from ._model import (
+    KINDS,
+    Audience,
+    Experience,
+    Experiment,
+    Flag,
+    Kind,
+    Placement,
+    Settings,
+)
+from ._privacy import install_privacy
+from ._sticky import EXPOSURE_EVENT, install_sticky
+from ._store import DecideObject, Snapshot, check_snapshot, load_snapshot, parse, to_body
+from ._tables import attributions, decide_objects, decisions
 
 __all__ = [
+    "EXPOSURE_EVENT",
+    "KINDS",
+    "Audience",
+    "BanditChoice",
     "BanditContext",
+    "BanditHook",
+    "CompiledConfig",
     "ContextualBandit",
+    "DecideObject",
+    "DecideRequest",
+    "DecideResult",
+    "Decision",
+    "Experience",
+    "Experiment",
     "FeatureDefinition",
     "FeatureEvaluator",
     "FeatureResult",
     "FeatureRule",
     "FeatureSource",
+    "Flag",
+    "FlagValue",
+    "Kind",
+    "LocalBandits",
+    "Placement",
+    "Settings",
+    "Snapshot",
+    "attributions",
+    "bandit_hook",
+    "check_snapshot",
+    "compiled_config",
+    "decide",
+    "decide_objects",
+    "decisions",
+    "delete",
     "evaluate_feature",
+    "exposure_messages",
+    "get",
+    "invalidate",
+    "listing",
+    "load_snapshot",
+    "parse",
+    "save",
+    "save_many",
+    "set_bandit_hook",
+    "to_body",
 ]
+
+install_sticky()
+install_log()
+install_privacy()

@@ -1,0 +1,546 @@
+"""One decision call: what each placement shows this person, and every flag's value.
+
+The person is read once (profile state, segment memberships, scores); everything else is the
+compiled configuration in memory. For each placement: the global holdout first, then consent,
+then the experiences from the highest priority down, the first that is live, whose audience
+matches and that gives a variant wins; otherwise the placement's default. Every answer says
+why (``reason``) and how likely it was (``propensity``), and unless ``dry_run`` each decision
+is logged as an ``Experience Viewed`` event before the answer is returned.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from tailored import events as events_stage
+from tailored.core import NotFound, TailoredError, ValidationError, new_id, utcnow
+from tailored.experiments import assignment
+from tailored.experiments import evaluation as gb
+from tailored.profiles import find_profile, load_states, score_of
+from tailored.recommend import recommend_for
+from tailored.segments import members, profile_attributes
+
+from ._bandit import bandit_hook, features_of
+from ._compiled import (
+    CompiledConfig,
+    CompiledExperience,
+    CompiledFlag,
+    audience_matches,
+    compiled_config,
+    invalidate,
+)
+from ._model import BanditSettings, Placement
+from ._sticky import EXPOSURE_EVENT, LIBRARY, DiscardingStickyService, sticky_document
+
+log = logging.getLogger("tailored.decide")
+
+Reason = Literal[
+    "rules", "experiment", "bandit", "recommendations", "holdout", "consent", "default"
+]
+FlagReason = Literal["default", "targeting", "rollout", "experiment", "prerequisite", "disabled"]
+
+_DISCARD = DiscardingStickyService()
+
+
+@dataclass(frozen=True)
+class DecideRequest:
+    """Who is deciding, in what context, and for what."""
+
+    user_id: str | None = None
+    anonymous_id: str | None = None
+    context: Mapping[str, Any] = field(default_factory=dict)
+    """The request's context in Segment's shape: ``page``, ``userAgent``, ``locale``..."""
+    placements: tuple[str, ...] | None = None
+    """Placements to decide; every placement when None."""
+    flags: tuple[str, ...] | None = None
+    """Flags to evaluate; every flag when None."""
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    """Extra attributes for conditions (they win over the profile's)."""
+    dry_run: bool = False
+    """Decide without logging exposures (previews, QA)."""
+    gpc: bool = False
+    """The request carried the Global Privacy Control signal (``Sec-GPC: 1``)."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What one placement shows."""
+
+    placement: str
+    decision_id: str
+    reason: Reason
+    propensity: float
+    content: dict[str, Any]
+    experience: str | None = None
+    variant: str | None = None
+    experiment: str | None = None
+    bucket_version: int | None = None
+    version: int | None = None
+    features: list[float] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The decision as the API answers it."""
+        out: dict[str, Any] = {
+            "decision_id": self.decision_id,
+            "experience": self.experience,
+            "variant": self.variant,
+            "content": self.content,
+            "reason": self.reason,
+            "propensity": self.propensity,
+        }
+        if self.experiment is not None:
+            out["experiment"] = self.experiment
+        return out
+
+
+@dataclass(frozen=True)
+class FlagValue:
+    """A flag's value for the person, and why."""
+
+    key: str
+    value: Any
+    variant: str
+    reason: FlagReason
+    rule_id: str | None = None
+    experiment: str | None = None
+    decision_id: str | None = None
+    propensity: float = 1.0
+    bucket_version: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The flag as the API answers it."""
+        out: dict[str, Any] = {"value": self.value, "variant": self.variant, "reason": self.reason}
+        if self.rule_id is not None:
+            out["rule_id"] = self.rule_id
+        if self.experiment is not None:
+            out["experiment"] = self.experiment
+            out["decision_id"] = self.decision_id
+        return out
+
+
+@dataclass
+class DecideResult:
+    """The answer of one decide call."""
+
+    profile_id: str | None
+    decisions: dict[str, Decision]
+    flags: dict[str, FlagValue]
+    errors: list[dict[str, str]]
+    held_out: bool
+    consent: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """The answer as the API gives it."""
+        return {
+            "profile_id": self.profile_id,
+            "decisions": {k: d.to_json() for k, d in self.decisions.items()},
+            "flags": {k: f.to_json() for k, f in self.flags.items()},
+            "errors": self.errors,
+        }
+
+
+@dataclass(frozen=True)
+class Person:
+    """What a decision knows of the person."""
+
+    profile_id: str | None
+    state: dict[str, Any]
+    segments: frozenset[str]
+    score: dict[str, Any] | None
+
+
+def load_person(
+    conn: Connection, workspace_id: int, ids: list[str], config: CompiledConfig
+) -> tuple[Person, CompiledConfig]:
+    """The person known by the first of ``ids`` that has a profile (a stranger otherwise)."""
+    profile_id = None
+    for ident in ids:
+        try:
+            profile_id = find_profile(conn, workspace_id, ident)
+            break
+        except NotFound:
+            continue
+    if profile_id is None:
+        return Person(None, {}, frozenset(), None), config
+    state = load_states(conn, {profile_id}).get(profile_id, {})
+    ids_in = conn.execute(
+        sa.select(members.c.segment_id).where(members.c.profile_id == profile_id)
+    ).scalars()
+    segment_ids = list(ids_in)
+    if any(s not in config.segment_keys for s in segment_ids):
+        invalidate(conn, workspace_id)  # a segment this process has not compiled yet
+        config = compiled_config(conn, workspace_id)
+    keys = config.segment_keys
+    segments = frozenset(keys[s] for s in segment_ids if s in keys)
+    score = score_of(conn, profile_id) if "orders" in state else None
+    return Person(profile_id, state, segments, score), config
+
+
+def request_attributes(
+    request: DecideRequest, person: Person, now: datetime, hash_id: str
+) -> dict[str, Any]:
+    """The attributes conditions see: profile fields, segments, and the request's context."""
+    attrs: dict[str, Any] = {}
+    if person.state:
+        attrs.update(profile_attributes(person.state, now, person.score))
+    parsed = events_stage.parse_context({"context": dict(request.context)}, ip_mode="drop")
+    attrs.update(
+        {
+            "id": hash_id,
+            "user_id": request.user_id,
+            "anonymous_id": request.anonymous_id,
+            "profile_id": person.profile_id,
+            "segments": sorted(person.segments),
+            "context": dict(request.context),
+            "page": {"url": parsed.page_url, "path": parsed.page_path, "host": parsed.page_host},
+            "referrer": {"host": parsed.referrer_host, "type": parsed.referrer_type},
+            "utm": {
+                "source": parsed.utm_source,
+                "medium": parsed.utm_medium,
+                "campaign": parsed.utm_campaign,
+            },
+            "channel": parsed.channel,
+            "device": {"type": parsed.device_type, "browser": parsed.browser, "os": parsed.os},
+            "locale": parsed.locale,
+        }
+    )
+    attrs.update(request.attributes)
+    return attrs
+
+
+def has_consent(person: Person, request: DecideRequest) -> bool:
+    """Whether personalization is allowed: not withdrawn and no Global Privacy Control."""
+    if request.gpc or request.context.get("gpc") in (True, 1, "1", "true"):
+        return False
+    choices = events_stage.consent_choices(request.context)
+    if "personalization" in choices:
+        return choices["personalization"][0]
+    entry = person.state.get("consent", {}).get("personalization")
+    return True if entry is None else bool(entry[0])
+
+
+class _Decider:
+    """The state of one decide call."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        workspace_id: int,
+        config: CompiledConfig,
+        request: DecideRequest,
+        person: Person,
+        now: datetime,
+    ) -> None:
+        self.engine = engine
+        self.workspace_id = workspace_id
+        self.config = config
+        self.request = request
+        self.person = person
+        self.now = now
+        self.hash_id = request.user_id or request.anonymous_id or ""
+        self.attributes = request_attributes(request, person, now, self.hash_id)
+        self.consent = has_consent(person, request)
+        holdout = config.settings.holdout
+        self.held_out = holdout.percent > 0 and (
+            (assignment.hash(holdout.seed, self.hash_id, 2) or 0.0) < holdout.percent / 100
+        )
+        self.errors: list[dict[str, str]] = []
+        self._flags: dict[str, FlagValue] = {}
+        self._evaluating: set[str] = set()
+        self._gb_context = gb.ExperimentContext(
+            attributes=self.attributes,
+            sticky_bucket_service=_DISCARD,
+            sticky_bucket_assignment_docs={
+                f"id||{self.hash_id}": sticky_document(person.state, "id", self.hash_id)
+            },
+        )
+
+    # Placements ---------------------------------------------------------------------------
+
+    def placement(self, key: str) -> Decision:
+        placement = self.config.placements[key]
+        if self.held_out:
+            return self._default(placement, "holdout")
+        blocked = False
+        for experience in self.config.experiences.get(key, ()):
+            model = experience.model
+            if not model.live(self.now):
+                continue
+            if not self.consent and not self._experiment_without_consent(experience):
+                blocked = True
+                continue
+            if not audience_matches(experience.audience, self.attributes, self.person.segments):
+                continue
+            decision = self._choose(placement, experience)
+            if decision is not None:
+                return decision
+        return self._default(placement, "consent" if blocked else "default")
+
+    def _experiment_without_consent(self, experience: CompiledExperience) -> bool:
+        model = experience.model
+        return (
+            self.config.settings.consent.experiments_without_consent
+            and model.allocation == "experiment"
+            and model.audience is None
+        )
+
+    def _default(self, placement: Placement, reason: Reason) -> Decision:
+        return Decision(placement.key, new_id("dec"), reason, 1.0, dict(placement.default))
+
+    def _choose(self, placement: Placement, experience: CompiledExperience) -> Decision | None:
+        model = experience.model
+        if model.allocation == "rules":
+            for candidate, audience in experience.variants:
+                if audience_matches(audience, self.attributes, self.person.segments):
+                    return self._decision(placement, experience, candidate.key, "rules", 1.0)
+            return None
+        if model.allocation == "experiment":
+            assert model.experiment is not None
+            outcome = self._run_experiment(model.experiment)
+            if outcome is None:
+                return None
+            variant, propensity, bucket_version = outcome
+            return self._decision(
+                placement, experience, variant, "experiment", propensity,
+                experiment=model.experiment, bucket_version=bucket_version,
+            )  # fmt: skip
+        if model.allocation == "bandit":
+            settings = model.bandit or BanditSettings()
+            features = features_of(settings, self.attributes)
+            choice = bandit_hook().choose(
+                self.workspace_id, model.key, settings, [v.key for v in model.variants], features
+            )
+            return self._decision(
+                placement, experience, choice.arm, "bandit", choice.propensity,
+                version=choice.version, features=features,
+            )  # fmt: skip
+        return self._recommendations(placement, experience)
+
+    def _decision(
+        self,
+        placement: Placement,
+        experience: CompiledExperience,
+        variant: str,
+        reason: Reason,
+        propensity: float,
+        **extra: Any,
+    ) -> Decision:
+        content = dict(experience.variant_by_key[variant].content)
+        return Decision(
+            placement.key, new_id("dec"), reason, propensity, content,
+            experience=experience.model.key, variant=variant, **extra,
+        )  # fmt: skip
+
+    def _recommendations(
+        self, placement: Placement, experience: CompiledExperience
+    ) -> Decision | None:
+        slot = experience.model.recommendations
+        assert slot is not None or experience.model.allocation == "recommendations"
+        strategy, k, item = "for_you", 4, None
+        if slot is not None:
+            strategy, k = slot.strategy, slot.k
+            if slot.item_from:
+                found = _path(self.attributes, slot.item_from)
+                item = found if isinstance(found, str) else None
+        try:
+            recs = recommend_for(
+                self.engine, self.workspace_id, self.person.profile_id or self.hash_id,
+                strategy, item, k, now=self.now,
+            )  # fmt: skip
+        except TailoredError as exc:
+            self.errors.append({"loc": f"placements.{placement.key}", "message": exc.message})
+            return None
+        only = experience.model.variants[0].key
+        decision = self._decision(placement, experience, only, "recommendations", 1.0)
+        listed = recs.as_dict()
+        decision.content["items"] = listed["items"]
+        decision.content["recommendation_id"] = listed["recommendation_id"]
+        return decision
+
+    def _run_experiment(self, key: str) -> tuple[str, float, int] | None:
+        """The person's variant in a running experiment, its probability and bucket version;
+        None when they do not take part."""
+        compiled = self.config.experiments[key]
+        result = gb.run_experiment(compiled.definition, self._gb_context)
+        if not result.in_experiment:
+            return None
+        return result.key, compiled.propensity[result.key], compiled.model.bucket_version
+
+    # Flags --------------------------------------------------------------------------------
+
+    def flag(self, key: str) -> FlagValue:
+        known = self._flags.get(key)
+        if known is not None:
+            return known
+        if key in self._evaluating:  # refused when saved; guards stored data all the same
+            return FlagValue(key, None, "default", "prerequisite")
+        self._evaluating.add(key)
+        try:
+            value = self._evaluate_flag(self.config.flags[key])
+        finally:
+            self._evaluating.discard(key)
+        self._flags[key] = value
+        return value
+
+    def _evaluate_flag(self, flag: CompiledFlag) -> FlagValue:
+        model = flag.model
+        if not model.enabled:
+            return FlagValue(model.key, model.default, "default", "disabled")
+        for pre in model.prerequisites:
+            if pre.flag not in self.config.flags or self.flag(pre.flag).value != pre.value:
+                return FlagValue(model.key, model.default, "default", "prerequisite")
+        for rule in flag.rules:
+            if not audience_matches(rule.audience, self.attributes, self.person.segments):
+                continue
+            if rule.experiment is not None:
+                if self.held_out or not (
+                    self.consent or self.config.settings.consent.experiments_without_consent
+                ):
+                    continue
+                outcome = self._run_experiment(rule.experiment)
+                if outcome is None:
+                    continue
+                variant, propensity, bucket_version = outcome
+                return FlagValue(
+                    model.key, (rule.values or {})[variant], variant, "experiment",
+                    rule.id, rule.experiment, new_id("dec"), propensity, bucket_version,
+                )  # fmt: skip
+            if rule.rollout is not None:
+                n = assignment.hash(model.key, self.hash_id, 2) or 0.0
+                if n >= rule.rollout:
+                    continue
+                return FlagValue(model.key, rule.value, rule.id, "rollout", rule.id)
+            return FlagValue(model.key, rule.value, rule.id, "targeting", rule.id)
+        return FlagValue(model.key, model.default, "default", "default")
+
+
+def _path(attributes: Mapping[str, Any], path: str) -> Any:
+    value: Any = attributes
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def decide(
+    engine: Engine,
+    workspace_id: int,
+    request: DecideRequest,
+    *,
+    now: datetime | None = None,
+    ingest_options: Mapping[str, Any] | None = None,
+) -> DecideResult:
+    """Decide every requested placement and flag for one person; log the exposures.
+
+    Raises:
+        ValidationError: neither ``user_id`` nor ``anonymous_id`` is given.
+    """
+    if not (request.user_id or request.anonymous_id):
+        raise ValidationError(
+            "userId or anonymousId is required: decisions are made for a person",
+            [{"loc": "userId", "message": "give userId, anonymousId or both"}],
+        )
+    now = now or utcnow()
+    ids = [i for i in (request.user_id, request.anonymous_id) if i]
+    with engine.connect() as conn:
+        config = compiled_config(conn, workspace_id)
+        person, config = load_person(conn, workspace_id, ids, config)
+    decider = _Decider(engine, workspace_id, config, request, person, now)
+    decisions: dict[str, Decision] = {}
+    wanted = request.placements if request.placements is not None else tuple(config.placements)
+    for n, key in enumerate(wanted):
+        if key not in config.placements:
+            decider.errors.append(
+                {"loc": f"placements[{n}]", "message": f"unknown placement {key!r}"}
+            )
+            continue
+        decisions[key] = decider.placement(key)
+    flags: dict[str, FlagValue] = {}
+    wanted_flags = request.flags if request.flags is not None else config.flag_keys
+    for n, key in enumerate(wanted_flags):
+        if key not in config.flags:
+            decider.errors.append({"loc": f"flags[{n}]", "message": f"unknown flag {key!r}"})
+            continue
+        flags[key] = decider.flag(key)
+    result = DecideResult(
+        person.profile_id, decisions, flags, decider.errors, decider.held_out, decider.consent
+    )
+    if not request.dry_run:
+        log_exposures(engine, workspace_id, request, result, now, ingest_options or {})
+    return result
+
+
+def exposure_messages(
+    request: DecideRequest, result: DecideResult, now: datetime
+) -> list[dict[str, Any]]:
+    """The ``Experience Viewed`` events that record a decide call's decisions.
+
+    Decisions without consent are not recorded; flags are recorded when an experiment set them.
+    """
+    base: dict[str, Any] = {"type": "track", "event": EXPOSURE_EVENT, "timestamp": now.isoformat()}
+    if request.user_id:
+        base["userId"] = request.user_id
+    if request.anonymous_id:
+        base["anonymousId"] = request.anonymous_id
+    context = {k: v for k, v in request.context.items() if k != "library"}
+    context["library"] = {"name": LIBRARY}
+    messages = []
+    for decision in result.decisions.values():
+        if decision.reason == "consent":
+            continue
+        props: dict[str, Any] = {
+            "decision_id": decision.decision_id,
+            "placement": decision.placement,
+            "experience": decision.experience,
+            "variant": decision.variant,
+            "reason": decision.reason,
+            "propensity": decision.propensity,
+        }
+        for name in ("experiment", "bucket_version", "version", "features"):
+            value = getattr(decision, name)
+            if value is not None:
+                props[name] = value
+        messages.append({**base, "messageId": decision.decision_id, "properties": props,
+                         "context": context})  # fmt: skip
+    for flag in result.flags.values():
+        if flag.decision_id is None:
+            continue
+        props = {
+            "decision_id": flag.decision_id,
+            "flag": flag.key,
+            "experiment": flag.experiment,
+            "variant": flag.variant,
+            "reason": flag.reason,
+            "propensity": flag.propensity,
+            "bucket_version": flag.bucket_version,
+        }
+        messages.append({**base, "messageId": flag.decision_id, "properties": props,
+                         "context": context})  # fmt: skip
+    return messages
+
+
+def log_exposures(
+    engine: Engine,
+    workspace_id: int,
+    request: DecideRequest,
+    result: DecideResult,
+    now: datetime,
+    ingest_options: Mapping[str, Any],
+) -> None:
+    """Commit the exposures of a decide call through the ingestion path (durable on return)."""
+    messages = exposure_messages(request, result, now)
+    if not messages:
+        return
+    outcome = events_stage.ingest(
+        engine, workspace_id, messages, now, where="exposures", gpc=request.gpc, **ingest_options
+    )
+    for rejection in outcome.rejected:
+        # Only the request's own context can make an exposure invalid (an oversized context).
+        result.errors.append({"loc": "context", "message": rejection.message})
+        log.warning("exposure not logged: %s", rejection.message)

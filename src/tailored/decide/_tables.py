@@ -1,0 +1,84 @@
+"""The decide tables: configuration objects, the decision log and attributed conversions."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from tailored.storage import BigIntKey, JSONType, UTCDateTime, metadata
+
+
+def _workspace() -> Column[int]:
+    return Column(
+        "workspace_id", Integer, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+#: Placements, experiences, experiments, flags and settings, each a validated JSON body.
+decide_objects = Table(
+    "decide_objects",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _workspace(),
+    Column("kind", String(20), nullable=False),
+    Column("key", String(100), nullable=False),
+    Column("body", JSONType, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("workspace_id", "kind", "key"),
+)
+
+#: Every logged decision, with the probability it had: the data of analysis and of
+#: off-policy evaluation. Written from the ``Experience Viewed`` exposure event.
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    _workspace(),
+    Column("profile_id", String(40), nullable=True),
+    Column("message_id", String(200), nullable=False),
+    Column("placement", String(100), nullable=True),
+    Column("flag", String(100), nullable=True),
+    Column("experience", String(100), nullable=True),
+    Column("experiment", String(100), nullable=True),
+    Column("variant", String(100), nullable=True),
+    Column("reason", String(20), nullable=False),
+    Column("propensity", Float, nullable=False),
+    #: The policy's learned-state version for bandits, the bucket version for experiments.
+    Column("version", Integer, nullable=True),
+    #: What the choice could depend on: numeric bandit features, device, page.
+    Column("context", JSONType, nullable=True),
+    Column("decided_at", UTCDateTime, nullable=False),
+    Index(None, "workspace_id", "experiment", "decided_at"),
+    Index(None, "workspace_id", "experience", "decided_at"),
+    Index(None, "profile_id", "decided_at"),
+)
+
+#: Conversions credited to the decisions that preceded them.
+attributions = Table(
+    "decision_attributions",
+    metadata,
+    Column("id", BigIntKey, primary_key=True, autoincrement=True),
+    Column("decision_id", String(40), nullable=False),
+    _workspace(),
+    Column("profile_id", String(40), nullable=True),
+    Column("message_id", String(200), nullable=False),
+    Column("event", String(200), nullable=False),
+    #: Revenue or ``properties.value`` of the event, when it has one.
+    Column("value", Float, nullable=True),
+    #: ``decision_id`` (the client named the decision) or ``person`` (within the window).
+    Column("method", String(20), nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    UniqueConstraint("decision_id", "message_id"),
+    Index(None, "profile_id"),
+    Index(None, "workspace_id", "occurred_at"),
+)
