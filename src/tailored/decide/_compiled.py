@@ -8,6 +8,7 @@ rebuilds its copy at once after its own writes (:func:`invalidate`) and within
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Mapping
@@ -224,14 +225,13 @@ def compiled_config(conn: Connection, workspace_id: int) -> CompiledConfig:
             _cache[cache_key] = (now, stamp, cached[2])
         return cached[2]
     snap = load_snapshot(conn, workspace_id)
-    segment_keys = dict(
-        conn.execute(
-            sa.select(segments_table.c.id, segments_table.c.key).where(
-                segments_table.c.workspace_id == workspace_id
-            )
-        ).tuples()
+    rows = conn.execute(
+        sa.select(segments_table.c.id, segments_table.c.key).where(
+            segments_table.c.workspace_id == workspace_id
+        )
     )
-    etag = f"{workspace_id}-{abs(hash(stamp)):x}"
+    segment_keys = {int(row.id): str(row.key) for row in rows}
+    etag = hashlib.sha256(repr((workspace_id, stamp)).encode()).hexdigest()[:20]
     compiled = compile_snapshot(snap, segment_keys, etag)
     with _lock:
         _cache[cache_key] = (now, stamp, compiled)

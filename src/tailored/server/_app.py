@@ -12,6 +12,8 @@ from tailored import __version__, storage
 from tailored.core import Settings
 
 from ._collect import router as collect_router
+from ._decide_api import router as decide_router
+from ._decide_config_api import router as decide_config_router
 from ._docs import install_docs
 from ._errors import install_error_handlers
 from ._health import router as health_router
@@ -80,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(privacy_router)
     app.include_router(segments_router)
     app.include_router(recommend_router)
+    app.include_router(decide_router)
+    app.include_router(decide_config_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContext)
     return app

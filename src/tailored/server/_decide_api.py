@@ -1,0 +1,69 @@
+"""One decision call (server key): placements' content and flags for one person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from tailored import decide
+
+from ._auth import ServerKey
+from ._state import state_of
+
+router = APIRouter(tags=["decide"])
+
+
+class DecideBody(BaseModel):
+    """Who, in what context, and which placements and flags to decide."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    user_id: str | None = Field(None, alias="userId", min_length=1, max_length=200)
+    anonymous_id: str | None = Field(None, alias="anonymousId", min_length=1, max_length=200)
+    context: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Segment-style context: page {url, referrer}, userAgent, locale, campaign, "
+        "consent, gpc.",
+    )
+    placements: list[str] | None = Field(
+        None, max_length=100, description="Placements to decide; all when omitted."
+    )
+    flags: list[str] | None = Field(
+        None, max_length=500, description="Flags to evaluate; all when omitted, none with []."
+    )
+    attributes: dict[str, Any] = Field(
+        default_factory=dict, description="Extra attributes for targeting conditions."
+    )
+    dry_run: bool = Field(False, description="Decide without logging exposures.")
+
+
+@router.post("/v1/decide", summary="What this person sees: placements and flags")
+def decide_call(request: Request, body: DecideBody, principal: ServerKey) -> dict[str, Any]:
+    """Each placement's experience, variant, content, `decision_id`, `reason` (`rules`,
+    `experiment`, `bandit`, `recommendations`, `holdout`, `consent`, `default`) and
+    `propensity`, and every flag's value. Exposures are committed before the answer unless
+    `dry_run`; unknown placements or flags are listed in `errors` and the rest decided."""
+    state = state_of(request)
+    settings = state.settings
+    result = decide.decide(
+        state.engine,
+        principal.workspace_id,
+        decide.DecideRequest(
+            user_id=body.user_id,
+            anonymous_id=body.anonymous_id,
+            context=body.context,
+            placements=None if body.placements is None else tuple(body.placements),
+            flags=None if body.flags is None else tuple(body.flags),
+            attributes=body.attributes,
+            dry_run=body.dry_run,
+            gpc=request.headers.get("sec-gpc", "").strip() == "1",
+        ),
+        ingest_options={
+            "max_event_bytes": settings.ingest_max_event_bytes,
+            "request_ip": request.client.host if request.client else None,
+            "ip_mode": settings.ip_mode,
+        },
+    )
+    return result.to_json()
