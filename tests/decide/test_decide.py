@@ -16,7 +16,11 @@ VIP_HERO = {
     "priority": 10,
     "variants": [
         {"key": "vip", "audience": {"segment": "big-spenders"}, "content": {"headline": "Thanks"}},
-        {"key": "de", "audience": {"condition": {"locale": "de-DE"}}, "content": {"headline": "Hallo"}},
+        {
+            "key": "de",
+            "audience": {"condition": {"locale": "de-DE"}},
+            "content": {"headline": "Hallo"},
+        },
     ],
 }
 CTA = {"key": "pricing_cta", "default": {"text": "Buy"}}
@@ -46,7 +50,11 @@ def test_rules_pick_the_first_matching_variant(configure, segment, send, run):
     german = run(user_id="new", context={"locale": "de-DE"}, dry_run=True).decisions["home_hero"]
     assert german.variant == "de"
     nobody = run(user_id="new", dry_run=True).decisions["home_hero"]
-    assert (nobody.reason, nobody.content, nobody.experience) == ("default", {"headline": "Welcome"}, None)
+    assert (nobody.reason, nobody.content, nobody.experience) == (
+        "default",
+        {"headline": "Welcome"},
+        None,
+    )
 
 
 def test_experiment_matches_growthbook_hashing_and_is_logged(engine, configure, run):
@@ -64,7 +72,9 @@ def test_experiment_matches_growthbook_hashing_and_is_logged(engine, configure, 
     assert set(seen.values()) == {"control", "bold"}
     with engine.connect() as conn:
         rows = conn.execute(
-            sa.select(decide.decisions.c.id, decide.decisions.c.variant, decide.decisions.c.propensity)
+            sa.select(
+                decide.decisions.c.id, decide.decisions.c.variant, decide.decisions.c.propensity
+            )
         ).all()
         exposures = events.count_events(conn, WS) if hasattr(events, "count_events") else None
     assert {r.id: r.variant for r in rows} == seen
@@ -75,15 +85,30 @@ def test_experiment_matches_growthbook_hashing_and_is_logged(engine, configure, 
 def test_assignment_is_sticky_when_weights_change(engine, configure, run):
     configure(placement=[CTA], experiment=[CTA_TEST], experience=[CTA_EXPERIENCE])
     first = {f"u{n}": run(user_id=f"u{n}").decisions["pricing_cta"].variant for n in range(30)}
-    configure(experiment=[{**CTA_TEST, "variants": [{"key": "control", "weight": 0.05},
-                                                    {"key": "bold", "weight": 0.95}]}])
+    configure(
+        experiment=[
+            {
+                **CTA_TEST,
+                "variants": [{"key": "control", "weight": 0.05}, {"key": "bold", "weight": 0.95}],
+            }
+        ]
+    )
     again = {u: run(user_id=u, dry_run=True).decisions["pricing_cta"].variant for u in first}
     assert again == first
     # New people follow the new weights; raising bucket_version re-randomizes everyone.
-    fresh = [run(user_id=f"new{n}", dry_run=True).decisions["pricing_cta"].variant for n in range(60)]
+    fresh = [
+        run(user_id=f"new{n}", dry_run=True).decisions["pricing_cta"].variant for n in range(60)
+    ]
     assert fresh.count("bold") > 45
-    configure(experiment=[{**CTA_TEST, "bucket_version": 1, "variants": [
-        {"key": "control", "weight": 0.05}, {"key": "bold", "weight": 0.95}]}])
+    configure(
+        experiment=[
+            {
+                **CTA_TEST,
+                "bucket_version": 1,
+                "variants": [{"key": "control", "weight": 0.05}, {"key": "bold", "weight": 0.95}],
+            }
+        ]
+    )
     moved = {u: run(user_id=u, dry_run=True).decisions["pricing_cta"].variant for u in first}
     assert list(moved.values()).count("bold") > list(first.values()).count("bold")
 
@@ -92,9 +117,17 @@ def test_sticky_follows_the_person_from_anonymous_to_known(send, configure, run)
     configure(placement=[CTA], experiment=[CTA_TEST], experience=[CTA_EXPERIENCE])
     anon = run(anonymous_id="device-1").decisions["pricing_cta"]
     send({"type": "identify", "anonymousId": "device-1", "userId": "alice"})
-    configure(experiment=[{**CTA_TEST, "variants": [
-        {"key": "control", "weight": 1 if anon.variant == "control" else 0.0001},
-        {"key": "bold", "weight": 1 if anon.variant == "bold" else 0.0001}]}])
+    configure(
+        experiment=[
+            {
+                **CTA_TEST,
+                "variants": [
+                    {"key": "control", "weight": 1 if anon.variant == "control" else 0.0001},
+                    {"key": "bold", "weight": 1 if anon.variant == "bold" else 0.0001},
+                ],
+            }
+        ]
+    )
     # Hashing "alice" could give either variant; the profile's exposure keeps the first one.
     for _ in range(3):
         assert run(user_id="alice", dry_run=True).decisions["pricing_cta"].variant == anon.variant
@@ -129,13 +162,20 @@ def test_without_consent_default_content_and_no_bandit(send, configure, run):
         experience=[
             {**VIP_HERO, "variants": [{"key": "all", "content": {"headline": "Hi"}}]},
             CTA_EXPERIENCE,
-            {"key": "hero-bandit", "placement": "home_hero", "priority": 20, "allocation": "bandit",
-             "variants": [{"key": "a"}, {"key": "b"}]},
+            {
+                "key": "hero-bandit",
+                "placement": "home_hero",
+                "priority": 20,
+                "allocation": "bandit",
+                "variants": [{"key": "a"}, {"key": "b"}],
+            },
         ],
     )
     no = run(user_id="u", context={"consent": {"personalization": False}}, dry_run=True)
     assert {k: d.reason for k, d in no.decisions.items()} == {
-        "home_hero": "consent", "pricing_cta": "consent"}
+        "home_hero": "consent",
+        "pricing_cta": "consent",
+    }
     gpc = run(user_id="u", gpc=True, dry_run=True)
     assert gpc.decisions["home_hero"].reason == "consent"
     configure(settings=[{"consent": {"experiments_without_consent": True}}])
@@ -152,15 +192,31 @@ def test_flags_targeting_rollout_prerequisites_and_experiments(configure, run):
     configure(
         experiment=[CTA_TEST],
         flag=[
-            {"key": "beta", "default": False, "rules": [
-                {"id": "staff", "audience": {"condition": {"traits.email": {"$regex": "@shop$"}}},
-                 "value": True},
-                {"id": "half", "value": True, "rollout": 0.5},
-            ]},
-            {"key": "new-checkout", "type": "string", "default": "old",
-             "prerequisites": [{"flag": "beta"}],
-             "rules": [{"id": "test", "experiment": "cta-test",
-                        "values": {"control": "old", "bold": "new"}}]},
+            {
+                "key": "beta",
+                "default": False,
+                "rules": [
+                    {
+                        "id": "staff",
+                        "audience": {"condition": {"traits.email": {"$regex": "@shop$"}}},
+                        "value": True,
+                    },
+                    {"id": "half", "value": True, "rollout": 0.5},
+                ],
+            },
+            {
+                "key": "new-checkout",
+                "type": "string",
+                "default": "old",
+                "prerequisites": [{"flag": "beta"}],
+                "rules": [
+                    {
+                        "id": "test",
+                        "experiment": "cta-test",
+                        "values": {"control": "old", "bold": "new"},
+                    }
+                ],
+            },
             {"key": "off", "enabled": False, "default": 3, "type": "number"},
         ],
     )

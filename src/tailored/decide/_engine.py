@@ -472,7 +472,10 @@ def decide(
         person.profile_id, decisions, flags, decider.errors, decider.held_out, decider.consent
     )
     if not request.dry_run:
-        log_exposures(engine, workspace_id, request, result, now, ingest_options or {})
+        logged = log_exposures(engine, workspace_id, request, result, now, ingest_options or {})
+        if logged and result.profile_id is None:  # the exposure made the person a profile
+            with engine.connect() as conn:
+                result.profile_id = find_profile(conn, workspace_id, ids[0])
     return result
 
 
@@ -532,11 +535,12 @@ def log_exposures(
     result: DecideResult,
     now: datetime,
     ingest_options: Mapping[str, Any],
-) -> None:
-    """Commit the exposures of a decide call through the ingestion path (durable on return)."""
+) -> int:
+    """Commit the exposures of a decide call through the ingestion path (durable on return);
+    returns how many were stored."""
     messages = exposure_messages(request, result, now)
     if not messages:
-        return
+        return 0
     outcome = events_stage.ingest(
         engine, workspace_id, messages, now, where="exposures", gpc=request.gpc, **ingest_options
     )
@@ -544,3 +548,4 @@ def log_exposures(
         # Only the request's own context can make an exposure invalid (an oversized context).
         result.errors.append({"loc": "context", "message": rejection.message})
         log.warning("exposure not logged: %s", rejection.message)
+    return outcome.accepted
