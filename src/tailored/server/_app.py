@@ -20,6 +20,7 @@ from ._health import router as health_router
 from ._keys_api import router as keys_router
 from ._logging import configure_logging
 from ._middleware import BodySizeLimit, RequestContext
+from ._ofrep_api import router as ofrep_router
 from ._privacy_api import router as privacy_router
 from ._profiles_api import router as profiles_router
 from ._ratelimit import RateLimiter
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(recommend_router)
     app.include_router(decide_router)
     app.include_router(decide_config_router)
+    app.include_router(ofrep_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContext)
     return app
