@@ -9,7 +9,7 @@ import typer
 from tailored import __version__
 from tailored.core import TailoredError
 
-from . import _db, _import, _keys, _profiles, _recommend, _segments, _workspaces
+from . import _apply, _db, _import, _keys, _profiles, _recommend, _segments, _workspaces
 from ._context import errors
 from ._demo import demo
 from ._serve import serve, worker
@@ -32,6 +32,8 @@ app.command()(serve)
 app.command()(worker)
 app.command()(demo)
 app.command()(_recommend.train)
+app.command()(_apply.apply)
+app.command()(_apply.export)
 
 
 def _version(value: bool) -> None:
