@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
-
-_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
-_BASE = len(_ALPHABET)
 
 
 def new_id(prefix: str, length: int = 16) -> str:
@@ -16,9 +14,6 @@ def new_id(prefix: str, length: int = 16) -> str:
     >>> len(new_id("x", 10))
     12
     """
-    number = int.from_bytes(secrets.token_bytes(length))  # 8 bits per character: ample entropy
-    chars = []
-    for _ in range(length):
-        number, digit = divmod(number, _BASE)
-        chars.append(_ALPHABET[digit])
-    return f"{prefix}_" + "".join(chars)
+    # Base32 (a-z, 2-7): 5 random bits per character, 80 bits for the default length.
+    text = base64.b32encode(secrets.token_bytes((length * 5 + 7) // 8)).decode("ascii")
+    return f"{prefix}_{text[:length].lower()}"

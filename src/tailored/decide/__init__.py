@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+from . import _log, _privacy, _sticky
 from ._bandit import BanditChoice, BanditHook, LocalBandits, bandit_hook, set_bandit_hook
 from ._compiled import CompiledConfig, compiled_config, invalidate
 from ._definitions import BanditContext, ContextualBandit, FeatureDefinition, FeatureRule
@@ -31,11 +32,13 @@ from ._engine import (
     DecideResult,
     Decision,
     FlagValue,
+    Person,
     decide,
+    decide_for,
     exposure_messages,
+    load_person,
 )
 from ._features import FeatureEvaluator, FeatureResult, FeatureSource, evaluate_feature
-from ._log import install_log
 from ._manage import delete, get, listing, save, save_many
 from ._model import (
     KINDS,
@@ -47,8 +50,7 @@ from ._model import (
     Placement,
     Settings,
 )
-from ._privacy import install_privacy
-from ._sticky import EXPOSURE_EVENT, install_sticky
+from ._sticky import EXPOSURE_EVENT
 from ._store import DecideObject, Snapshot, check_snapshot, load_snapshot, parse, to_body
 from ._tables import attributions, decide_objects, decisions
 
@@ -76,6 +78,7 @@ __all__ = [
     "FlagValue",
     "Kind",
     "LocalBandits",
+    "Person",
     "Placement",
     "Settings",
     "Snapshot",
@@ -84,6 +87,7 @@ __all__ = [
     "check_snapshot",
     "compiled_config",
     "decide",
+    "decide_for",
     "decide_objects",
     "decisions",
     "delete",
@@ -92,6 +96,7 @@ __all__ = [
     "get",
     "invalidate",
     "listing",
+    "load_person",
     "load_snapshot",
     "parse",
     "save",
@@ -100,6 +105,6 @@ __all__ = [
     "to_body",
 ]
 
-install_sticky()
-install_log()
-install_privacy()
+_sticky.install_sticky()
+_log.install_log()
+_privacy.install_privacy()

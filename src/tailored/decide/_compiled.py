@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tailored.conditions import Condition, compile_condition
-from tailored.experiments import evaluation as gb
+from tailored.experiments import assignment
+from tailored.experiments.evaluation import sticky_experiment_key
 from tailored.segments import segments as segments_table
 
 from ._model import Audience, Experience, Experiment, Flag, Placement, Settings, Variant
@@ -61,10 +62,21 @@ def audience_matches(
 
 @dataclass(frozen=True)
 class CompiledExperiment:
-    """An experiment as GrowthBook runs it, with each variant's probability."""
+    """An experiment ready to assign, with each variant's probability.
+
+    Assignment is GrowthBook's, step for step: a stored (sticky) assignment of the current
+    bucket version wins; otherwise the layer (namespace, hash version 1 of ``"__" + layer``)
+    must hold the person, then the version 2 hash of ``seed + id`` picks the variant whose
+    bucket range (weights scaled by coverage) holds it.
+    """
 
     model: Experiment
-    definition: gb.Experiment
+    seed: str
+    keys: tuple[str, ...]
+    ranges: tuple[tuple[float, float], ...]
+    namespace: tuple[str, float, float] | None
+    sticky_key: str
+    """The key of this experiment's assignment in the profile: ``<key>__<bucket version>``."""
     propensity: dict[str, float]
     """Probability of each variant for a person eligible to take part: layer share x coverage
     x weight (a person outside the layer slice or coverage gets no variant)."""
@@ -72,28 +84,33 @@ class CompiledExperiment:
     @classmethod
     def of(cls, exp: Experiment) -> CompiledExperiment:
         """Compile one experiment."""
-        spec: dict[str, Any] = {
-            "key": exp.key,
-            "variations": [v.key for v in exp.variants],
-            "weights": list(exp.weights),
-            "coverage": exp.coverage,
-            "hashVersion": 2,
-            "seed": exp.seed or exp.key,
-            "bucketVersion": exp.bucket_version,
-            "meta": [{"key": v.key, "name": v.name or v.key} for v in exp.variants],
-            "hashAttribute": "id",
-            "active": exp.status == "running",
-            "name": exp.name or exp.key,
-        }
+        keys = tuple(v.key for v in exp.variants)
+        ranges = assignment.bucket_ranges(len(keys), exp.coverage, list(exp.weights))
+        namespace = None
         share = 1.0
         if exp.layer is not None:
             start, end = exp.layer.range
-            spec["namespace"] = [exp.layer.key, start, end]
+            namespace = (exp.layer.key, start, end)
             share = end - start
-        propensity = {
-            v.key: share * exp.coverage * w for v, w in zip(exp.variants, exp.weights, strict=True)
-        }
-        return cls(exp, gb.Experiment.model_validate(spec), propensity)
+        propensity = {k: share * exp.coverage * w for k, w in zip(keys, exp.weights, strict=True)}
+        return cls(
+            exp, exp.seed or exp.key, keys, tuple(ranges), namespace,
+            sticky_experiment_key(exp.key, exp.bucket_version), propensity,
+        )  # fmt: skip
+
+    def assign(self, hash_id: str, sticky: Mapping[str, Any]) -> str | None:
+        """The variant of the person hashed as ``hash_id`` with stored assignments ``sticky``
+        (``{"<key>__<version>": [variant, ms]}``); None when they do not take part."""
+        if self.model.status != "running" or not hash_id:
+            return None
+        stored = sticky.get(self.sticky_key)
+        if stored is not None and stored[0] in self.propensity:
+            return str(stored[0])
+        if self.namespace is not None and not assignment.in_namespace(hash_id, self.namespace):
+            return None
+        n = assignment.hash(self.seed, hash_id, 2)
+        index = -1 if n is None else assignment.choose_variation(n, self.ranges)
+        return None if index < 0 else self.keys[index]
 
 
 @dataclass(frozen=True)
@@ -143,6 +160,8 @@ class CompiledConfig:
     etag: str = ""
     """Changes whenever the configuration does."""
     flag_keys: tuple[str, ...] = field(default=())
+    reads: frozenset[str] = frozenset()
+    """The top-level attribute names any condition, bandit feature or slot reads."""
 
 
 def compile_snapshot(
@@ -179,6 +198,7 @@ def compile_snapshot(
         for key, flag in snap.of("flag").items()
     }
     return CompiledConfig(
+        reads=_reads(snap),
         snapshot=snap,
         settings=snap.settings,
         placements=dict(snap.of("placement")),
@@ -189,6 +209,40 @@ def compile_snapshot(
         etag=etag,
         flag_keys=tuple(sorted(flags)),
     )
+
+
+def _condition_reads(condition: Any) -> set[str]:
+    """Top-level attribute names a condition reads (the first part of each path)."""
+    found: set[str] = set()
+    if isinstance(condition, Mapping):
+        for key, value in condition.items():
+            if key in ("$and", "$or", "$nor"):
+                for part in value if isinstance(value, list) else ():
+                    found |= _condition_reads(part)
+            elif key == "$not":
+                found |= _condition_reads(value)
+            elif not str(key).startswith("$"):
+                found.add(str(key).split(".", 1)[0])
+    return found
+
+
+def _reads(snap: Snapshot) -> frozenset[str]:
+    audiences: list[Audience | None] = []
+    paths: list[str] = []
+    for exp in snap.of("experience").values():
+        audiences.append(exp.audience)
+        audiences += [v.audience for v in exp.variants]
+        if exp.bandit is not None:
+            paths += exp.bandit.features
+        if exp.recommendations is not None and exp.recommendations.item_from:
+            paths.append(exp.recommendations.item_from)
+    for flag in snap.of("flag").values():
+        audiences += [rule.audience for rule in flag.rules]
+    found = {p.split(".", 1)[0] for p in paths}
+    for audience in audiences:
+        if audience is not None and audience.condition is not None:
+            found |= _condition_reads(audience.condition)
+    return frozenset(found)
 
 
 _cache: dict[tuple[str, int], tuple[float, tuple[Any, ...], CompiledConfig]] = {}

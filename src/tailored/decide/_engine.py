@@ -22,7 +22,6 @@ from sqlalchemy.engine import Connection, Engine
 from tailored import events as events_stage
 from tailored.core import NotFound, TailoredError, ValidationError, new_id, utcnow
 from tailored.experiments import assignment
-from tailored.experiments import evaluation as gb
 from tailored.profiles import find_profile, load_states, score_of
 from tailored.recommend import recommend_for
 from tailored.segments import members, profile_attributes
@@ -37,7 +36,7 @@ from ._compiled import (
     invalidate,
 )
 from ._model import BanditSettings, Placement
-from ._sticky import EXPOSURE_EVENT, LIBRARY, DiscardingStickyService, sticky_document
+from ._sticky import EXPOSURE_EVENT, LIBRARY, STATE_KEY
 
 log = logging.getLogger("tailored.decide")
 
@@ -45,8 +44,6 @@ Reason = Literal[
     "rules", "experiment", "bandit", "recommendations", "holdout", "consent", "default"
 ]
 FlagReason = Literal["default", "targeting", "rollout", "experiment", "prerequisite", "disabled"]
-
-_DISCARD = DiscardingStickyService()
 
 
 @dataclass(frozen=True)
@@ -183,14 +180,37 @@ def load_person(
     return Person(profile_id, state, segments, score), config
 
 
+#: Attributes taken from the request's context, and the profile's cheap parts.
+_CONTEXT_ATTRIBUTES = frozenset({"page", "referrer", "utm", "channel", "device", "locale"})
+_CHEAP_PROFILE = frozenset({"traits", "consent", "rfm", "rfm_segment", "probability_alive"})
+_ALWAYS = frozenset({"id", "user_id", "anonymous_id", "profile_id", "segments", "context"})
+
+
 def request_attributes(
-    request: DecideRequest, person: Person, now: datetime, hash_id: str
+    request: DecideRequest,
+    person: Person,
+    now: datetime,
+    hash_id: str,
+    reads: frozenset[str] | None = None,
 ) -> dict[str, Any]:
-    """The attributes conditions see: profile fields, segments, and the request's context."""
+    """The attributes conditions see: profile fields, segments, and the request's context.
+
+    With ``reads`` (the names the configuration's conditions use) only the groups those names
+    need are worked out: the profile's computed traits and the parsed context are the costly
+    ones.
+    """
     attrs: dict[str, Any] = {}
-    if person.state:
-        attrs.update(profile_attributes(person.state, now, person.score))
-    parsed = events_stage.parse_context({"context": dict(request.context)}, ip_mode="drop")
+    state = person.state
+    if reads is None or reads - _ALWAYS - _CONTEXT_ATTRIBUTES - _CHEAP_PROFILE:
+        if state:
+            attrs.update(profile_attributes(state, now, person.score))
+    elif reads & _CHEAP_PROFILE:
+        attrs["traits"] = {key: entry[0] for key, entry in state.get("traits", {}).items()}
+        attrs["consent"] = {key: entry[0] for key, entry in state.get("consent", {}).items()}
+        if person.score is not None:
+            attrs["rfm"] = person.score["rfm"]
+            attrs["rfm_segment"] = person.score["rfm_segment"]
+            attrs["probability_alive"] = person.score["probability_alive"]
     attrs.update(
         {
             "id": hash_id,
@@ -198,21 +218,30 @@ def request_attributes(
             "anonymous_id": request.anonymous_id,
             "profile_id": person.profile_id,
             "segments": sorted(person.segments),
-            "context": dict(request.context),
-            "page": {"url": parsed.page_url, "path": parsed.page_path, "host": parsed.page_host},
-            "referrer": {"host": parsed.referrer_host, "type": parsed.referrer_type},
-            "utm": {
-                "source": parsed.utm_source,
-                "medium": parsed.utm_medium,
-                "campaign": parsed.utm_campaign,
-            },
-            "channel": parsed.channel,
-            "device": {"type": parsed.device_type, "browser": parsed.browser, "os": parsed.os},
-            "locale": parsed.locale,
+            "context": request.context,
         }
     )
+    if reads is None or reads & _CONTEXT_ATTRIBUTES:
+        attrs.update(context_attributes(request.context))
     attrs.update(request.attributes)
     return attrs
+
+
+def context_attributes(context: Mapping[str, Any]) -> dict[str, Any]:
+    """``page``, ``referrer``, ``utm``, ``channel``, ``device`` and ``locale`` of a context."""
+    parsed = events_stage.parse_context({"context": context}, ip_mode="drop")
+    return {
+        "page": {"url": parsed.page_url, "path": parsed.page_path, "host": parsed.page_host},
+        "referrer": {"host": parsed.referrer_host, "type": parsed.referrer_type},
+        "utm": {
+            "source": parsed.utm_source,
+            "medium": parsed.utm_medium,
+            "campaign": parsed.utm_campaign,
+        },
+        "channel": parsed.channel,
+        "device": {"type": parsed.device_type, "browser": parsed.browser, "os": parsed.os},
+        "locale": parsed.locale,
+    }
 
 
 def has_consent(person: Person, request: DecideRequest) -> bool:
@@ -245,7 +274,7 @@ class _Decider:
         self.person = person
         self.now = now
         self.hash_id = request.user_id or request.anonymous_id or ""
-        self.attributes = request_attributes(request, person, now, self.hash_id)
+        self.attributes = request_attributes(request, person, now, self.hash_id, config.reads)
         self.consent = has_consent(person, request)
         holdout = config.settings.holdout
         self.held_out = holdout.percent > 0 and (
@@ -254,13 +283,7 @@ class _Decider:
         self.errors: list[dict[str, str]] = []
         self._flags: dict[str, FlagValue] = {}
         self._evaluating: set[str] = set()
-        self._gb_context = gb.ExperimentContext(
-            attributes=self.attributes,
-            sticky_bucket_service=_DISCARD,
-            sticky_bucket_assignment_docs={
-                f"id||{self.hash_id}": sticky_document(person.state, "id", self.hash_id)
-            },
-        )
+        self.sticky: Mapping[str, Any] = person.state.get(STATE_KEY, {}).get("sticky", {})
 
     # Placements ---------------------------------------------------------------------------
 
@@ -368,10 +391,10 @@ class _Decider:
         """The person's variant in a running experiment, its probability and bucket version;
         None when they do not take part."""
         compiled = self.config.experiments[key]
-        result = gb.run_experiment(compiled.definition, self._gb_context)
-        if not result.in_experiment:
+        variant = compiled.assign(self.hash_id, self.sticky)
+        if variant is None:
             return None
-        return result.key, compiled.propensity[result.key], compiled.model.bucket_version
+        return variant, compiled.propensity[variant], compiled.model.bucket_version
 
     # Flags --------------------------------------------------------------------------------
 
@@ -428,6 +451,40 @@ def _path(attributes: Mapping[str, Any], path: str) -> Any:
     return value
 
 
+def decide_for(
+    engine: Engine,
+    workspace_id: int,
+    config: CompiledConfig,
+    request: DecideRequest,
+    person: Person,
+    now: datetime,
+) -> DecideResult:
+    """Decide for a person already loaded (:func:`load_person`), logging nothing.
+
+    Only recommendation slots touch the database; everything else is computed in memory.
+    """
+    decider = _Decider(engine, workspace_id, config, request, person, now)
+    decisions: dict[str, Decision] = {}
+    wanted = request.placements if request.placements is not None else tuple(config.placements)
+    for n, key in enumerate(wanted):
+        if key not in config.placements:
+            decider.errors.append(
+                {"loc": f"placements[{n}]", "message": f"unknown placement {key!r}"}
+            )
+            continue
+        decisions[key] = decider.placement(key)
+    flags: dict[str, FlagValue] = {}
+    wanted_flags = request.flags if request.flags is not None else config.flag_keys
+    for n, key in enumerate(wanted_flags):
+        if key not in config.flags:
+            decider.errors.append({"loc": f"flags[{n}]", "message": f"unknown flag {key!r}"})
+            continue
+        flags[key] = decider.flag(key)
+    return DecideResult(
+        person.profile_id, decisions, flags, decider.errors, decider.held_out, decider.consent
+    )
+
+
 def decide(
     engine: Engine,
     workspace_id: int,
@@ -451,26 +508,7 @@ def decide(
     with engine.connect() as conn:
         config = compiled_config(conn, workspace_id)
         person, config = load_person(conn, workspace_id, ids, config)
-    decider = _Decider(engine, workspace_id, config, request, person, now)
-    decisions: dict[str, Decision] = {}
-    wanted = request.placements if request.placements is not None else tuple(config.placements)
-    for n, key in enumerate(wanted):
-        if key not in config.placements:
-            decider.errors.append(
-                {"loc": f"placements[{n}]", "message": f"unknown placement {key!r}"}
-            )
-            continue
-        decisions[key] = decider.placement(key)
-    flags: dict[str, FlagValue] = {}
-    wanted_flags = request.flags if request.flags is not None else config.flag_keys
-    for n, key in enumerate(wanted_flags):
-        if key not in config.flags:
-            decider.errors.append({"loc": f"flags[{n}]", "message": f"unknown flag {key!r}"})
-            continue
-        flags[key] = decider.flag(key)
-    result = DecideResult(
-        person.profile_id, decisions, flags, decider.errors, decider.held_out, decider.consent
-    )
+    result = decide_for(engine, workspace_id, config, request, person, now)
     if not request.dry_run:
         logged = log_exposures(engine, workspace_id, request, result, now, ingest_options or {})
         if logged and result.profile_id is None:  # the exposure made the person a profile

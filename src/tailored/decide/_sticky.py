@@ -4,15 +4,15 @@ Every exposure (``Experience Viewed``) of an experiment records
 ``<experiment>__<bucket version>: [variant, first seen ms]`` in the profile state under
 ``decide``. The earliest exposure wins, so the part is the same whatever order events arrive
 in, and profiles that merge keep each experiment's earliest assignment. Decisions read it
-back as GrowthBook's sticky bucket document, so a person keeps their variant when weights or
-coverage change, across devices once identified, until ``bucket_version`` is raised.
+back, so a person keeps their variant when weights or coverage change, across devices once
+identified, until ``bucket_version`` is raised. The keys are GrowthBook's sticky bucket keys.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tailored.experiments.evaluation import StickyAssignmentsDocument, sticky_experiment_key
+from tailored.experiments.evaluation import sticky_experiment_key
 from tailored.profiles import register_state_extension
 
 #: The event every logged decision is recorded as.
@@ -57,28 +57,6 @@ class StickyExtension:
 def _earlier(entry: list[Any], than: list[Any]) -> bool:
     # Ties on time are broken by the variant key so that the result never depends on order.
     return (entry[1], entry[0]) < (than[1], than[0])
-
-
-def sticky_document(state: dict[str, Any], attribute: str, value: str) -> StickyAssignmentsDocument:
-    """The person's assignments as GrowthBook's document for ``attribute`` = ``value``."""
-    sticky = state.get(STATE_KEY, {}).get("sticky", {})
-    return StickyAssignmentsDocument(
-        attribute_name=attribute,
-        attribute_value=value,
-        assignments={key: entry[0] for key, entry in sticky.items()},
-    )
-
-
-class DiscardingStickyService:
-    """Sticky service whose saves go nowhere: exposures record assignments instead."""
-
-    def get_assignments(self, attribute_name: str, attribute_value: str) -> None:
-        """Nothing: the documents are loaded from the profile beforehand."""
-        del attribute_name, attribute_value
-
-    def save_assignments(self, doc: StickyAssignmentsDocument) -> None:
-        """Nothing: the exposure event that follows the decision records the assignment."""
-        del doc
 
 
 def install_sticky() -> None:
