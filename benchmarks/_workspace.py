@@ -62,8 +62,10 @@ def _segments() -> list[dict[str, Any]]:
 
 
 def _objects() -> dict[str, list[dict[str, Any]]]:
-    placements = [{"key": p, "default": {"headline": f"{p} default"}} for p in PLACEMENTS]
-    experiments = [
+    placements: list[dict[str, Any]] = [
+        {"key": p, "default": {"headline": f"{p} default"}} for p in PLACEMENTS
+    ]
+    experiments: list[dict[str, Any]] = [
         {"key": "exp-cta", "variants": [{"key": "a"}, {"key": "b"}]},
         {
             "key": "exp-banner",
@@ -123,7 +125,7 @@ def _objects() -> dict[str, list[dict[str, Any]]]:
                 "variants": variants(["x", "y", "z"]),
             }
         )
-    flags = [
+    flags: list[dict[str, Any]] = [
         {
             "key": "f-staff",
             "rules": [

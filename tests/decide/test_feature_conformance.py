@@ -67,6 +67,7 @@ def test_public_names_are_exactly_all(module):
         if not name.startswith("_") and name != "annotations" and not inspect.ismodule(value)
     }
     assert set(module.__all__) == public
+
     # isort's order, as ruff keeps it: CONSTANTS, then Classes, then functions.
     def rank(name):
         return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
