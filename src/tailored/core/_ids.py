@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import base64
 import secrets
 
 
 def new_id(prefix: str, length: int = 16) -> str:
-    """A random identifier such as ``key_3k9x0q...``, prefixed to show what it names.
+    """A random identifier such as ``key_3f9a0c...``, prefixed to show what it names.
+
+    The ``length`` characters are hexadecimal: 4 random bits each, 64 for the default.
 
     >>> new_id("job").startswith("job_")
     True
     >>> len(new_id("x", 10))
     12
     """
-    # Base32 (a-z, 2-7): 5 random bits per character, 80 bits for the default length.
-    text = base64.b32encode(secrets.token_bytes((length * 5 + 7) // 8)).decode("ascii")
-    return f"{prefix}_{text[:length].lower()}"
+    return f"{prefix}_{secrets.token_hex((length + 1) // 2)[:length]}"

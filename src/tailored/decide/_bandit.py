@@ -7,6 +7,9 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import random
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -93,11 +96,18 @@ def features_of(settings: BanditSettings, attributes: Mapping[str, Any]) -> list
 
 
 class LocalBandits:
-    """One policy per workspace and experience, in memory, rebuilt when its settings change."""
+    """One policy per workspace and experience, in memory, rebuilt when its settings change.
 
-    def __init__(self) -> None:
+    A non-contextual policy's action distribution changes only when it learns, so it is
+    worked out once per policy version and arms are drawn from it in plain Python; the
+    propensity returned is still the exact probability of the arm drawn.
+    """
+
+    def __init__(self, seed: int | None = None) -> None:
         self._policies: dict[tuple[int, str], tuple[BanditSettings, bandits.BasePolicy[Any]]] = {}
+        self._distributions: dict[tuple[int, str], tuple[int, tuple[str, ...], list[float]]] = {}
         self._lock = threading.Lock()
+        self._random = random.Random(seed)
 
     def policy(
         self, workspace_id: int, experience: str, settings: BanditSettings
@@ -110,6 +120,7 @@ class LocalBandits:
         with self._lock:
             policy = new_policy(settings)
             self._policies[key] = (settings, policy)
+            self._distributions.pop(key, None)
         return policy
 
     def choose(
@@ -122,9 +133,23 @@ class LocalBandits:
     ) -> BanditChoice:
         """Draw an arm from the experience's policy."""
         policy = self.policy(workspace_id, experience, settings)
-        with self._lock:
-            arm, propensity = policy.choose(features, arms)
-        return BanditChoice(arm, propensity, policy.updates)
+        if features is not None:
+            with self._lock:
+                arm, propensity = policy.choose(features, arms)
+            return BanditChoice(arm, propensity, policy.updates)
+        key = (workspace_id, experience)
+        arms = tuple(arms)
+        cached = self._distributions.get(key)
+        if cached is None or cached[0] != policy.updates or cached[1] != arms:
+            with self._lock:
+                p = [float(x) for x in policy.probabilities(None, arms)]
+            cached = (policy.updates, arms, list(itertools.accumulate(p)))
+            self._distributions[key] = cached
+        cumulative = cached[2]
+        index = min(bisect.bisect_right(cumulative, self._random.random() * cumulative[-1]),
+                    len(arms) - 1)  # fmt: skip
+        low = cumulative[index - 1] if index else 0.0
+        return BanditChoice(arms[index], cumulative[index] - low, policy.updates)
 
 
 _hook: list[BanditHook] = [LocalBandits()]

@@ -20,9 +20,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from tailored import events as events_stage
-from tailored.core import NotFound, TailoredError, ValidationError, new_id, utcnow
+from tailored import profiles as profiles_stage
+from tailored.core import TailoredError, ValidationError, new_id, utcnow
 from tailored.experiments import assignment
-from tailored.profiles import find_profile, load_states, score_of
+from tailored.profiles import find_profile, identities
+from tailored.profiles import profiles as profiles_table
 from tailored.recommend import recommend_for
 from tailored.segments import members, profile_attributes
 
@@ -153,32 +155,61 @@ class Person:
     score: dict[str, Any] | None
 
 
+_scores = profiles_stage.scores
+# Built once: a decision reads the person with two prepared statements.
+_PERSON = (
+    sa.select(
+        identities.c.kind,
+        identities.c.value,
+        profiles_table.c.id,
+        profiles_table.c.state,
+        _scores.c.recency,
+        _scores.c.frequency,
+        _scores.c.monetary,
+        _scores.c.segment,
+        _scores.c.p_alive,
+    )
+    .join(profiles_table, profiles_table.c.id == identities.c.profile_id)
+    .outerjoin(_scores, _scores.c.profile_id == profiles_table.c.id)
+    .where(
+        identities.c.workspace_id == sa.bindparam("workspace"),
+        identities.c.kind.in_(["user", "anonymous"]),
+        identities.c.value.in_(sa.bindparam("ids", expanding=True)),
+        profiles_table.c.merged_into.is_(None),
+    )
+)
+_MEMBERSHIPS = sa.select(members.c.segment_id).where(
+    members.c.profile_id == sa.bindparam("profile")
+)
+
+
 def load_person(
     conn: Connection, workspace_id: int, ids: list[str], config: CompiledConfig
 ) -> tuple[Person, CompiledConfig]:
-    """The person known by the first of ``ids`` that has a profile (a stranger otherwise)."""
-    profile_id = None
-    for ident in ids:
-        try:
-            profile_id = find_profile(conn, workspace_id, ident)
-            break
-        except NotFound:
-            continue
-    if profile_id is None:
+    """The person known by the first of ``ids`` that has a profile (a stranger otherwise);
+    an id is looked up as a ``userId`` before an ``anonymousId``."""
+    rows = conn.execute(_PERSON, {"workspace": workspace_id, "ids": ids}).all()
+    if not rows:
         return Person(None, {}, frozenset(), None), config
-    state = load_states(conn, {profile_id}).get(profile_id, {})
-    ids_in = conn.execute(
-        sa.select(members.c.segment_id).where(members.c.profile_id == profile_id)
-    ).scalars()
-    segment_ids = list(ids_in)
+    row = min(rows, key=lambda r: (ids.index(r.value), r.kind != "user"))
+    segment_ids = list(conn.execute(_MEMBERSHIPS, {"profile": row.id}).scalars())
     if any(s not in config.segment_keys for s in segment_ids):
         invalidate(conn, workspace_id)  # a segment this process has not compiled yet
         config = compiled_config(conn, workspace_id)
     keys = config.segment_keys
     segments = frozenset(keys[s] for s in segment_ids if s in keys)
-    score = score_of(conn, profile_id) if "orders" in state else None
-    return Person(profile_id, state, segments, score), config
+    score = None
+    if row.recency is not None:
+        score = {
+            "rfm": {"recency": row.recency, "frequency": row.frequency, "monetary": row.monetary},
+            "rfm_segment": row.segment,
+            "probability_alive": row.p_alive,
+        }
+    return Person(str(row.id), row.state or {}, segments, score), config
 
+
+#: Hex characters of a decision id: 80 random bits, so ids of billions of decisions never meet.
+DECISION_ID_LENGTH = 20
 
 #: Attributes taken from the request's context, and the profile's cheap parts.
 _CONTEXT_ATTRIBUTES = frozenset({"page", "referrer", "utm", "channel", "device", "locale"})
@@ -201,10 +232,11 @@ def request_attributes(
     """
     attrs: dict[str, Any] = {}
     state = person.state
-    if reads is None or reads - _ALWAYS - _CONTEXT_ATTRIBUTES - _CHEAP_PROFILE:
+    computed = None if reads is None else reads - _ALWAYS - _CONTEXT_ATTRIBUTES - _CHEAP_PROFILE
+    if computed is None or computed:
         if state:
-            attrs.update(profile_attributes(state, now, person.score))
-    elif reads & _CHEAP_PROFILE:
+            attrs.update(profile_attributes(state, now, person.score, computed))
+    elif reads is not None and reads & _CHEAP_PROFILE:
         attrs["traits"] = {key: entry[0] for key, entry in state.get("traits", {}).items()}
         attrs["consent"] = {key: entry[0] for key, entry in state.get("consent", {}).items()}
         if person.score is not None:
@@ -221,8 +253,10 @@ def request_attributes(
             "context": request.context,
         }
     )
-    if reads is None or reads & _CONTEXT_ATTRIBUTES:
+    if reads is None or reads & (_CONTEXT_ATTRIBUTES - {"locale"}):
         attrs.update(context_attributes(request.context))
+    elif "locale" in reads:
+        attrs["locale"] = events_stage.normalize_locale(request.context.get("locale"))
     attrs.update(request.attributes)
     return attrs
 
@@ -315,7 +349,9 @@ class _Decider:
         )
 
     def _default(self, placement: Placement, reason: Reason) -> Decision:
-        return Decision(placement.key, new_id("dec"), reason, 1.0, dict(placement.default))
+        return Decision(
+            placement.key, new_id("dec", DECISION_ID_LENGTH), reason, 1.0, dict(placement.default)
+        )
 
     def _choose(self, placement: Placement, experience: CompiledExperience) -> Decision | None:
         model = experience.model
@@ -357,7 +393,7 @@ class _Decider:
     ) -> Decision:
         content = dict(experience.variant_by_key[variant].content)
         return Decision(
-            placement.key, new_id("dec"), reason, propensity, content,
+            placement.key, new_id("dec", DECISION_ID_LENGTH), reason, propensity, content,
             experience=experience.model.key, variant=variant, **extra,
         )  # fmt: skip
 
@@ -431,9 +467,10 @@ class _Decider:
                 if outcome is None:
                     continue
                 variant, propensity, bucket_version = outcome
+                decision_id = new_id("dec", DECISION_ID_LENGTH)
                 return FlagValue(
                     model.key, (rule.values or {})[variant], variant, "experiment",
-                    rule.id, rule.experiment, new_id("dec"), propensity, bucket_version,
+                    rule.id, rule.experiment, decision_id, propensity, bucket_version,
                 )  # fmt: skip
             if rule.rollout is not None:
                 n = assignment.hash(model.key, self.hash_id, 2) or 0.0

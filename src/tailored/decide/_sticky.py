@@ -51,7 +51,10 @@ class StickyExtension:
             known = sticky.get(key)
             if known is None or _earlier(entry, known):
                 sticky[key] = entry
-        return {**a, **b, "sticky": sticky}
+        merged = {**a, **b}
+        if sticky:
+            merged["sticky"] = sticky
+        return merged
 
 
 def _earlier(entry: list[Any], than: list[Any]) -> bool:

@@ -20,6 +20,7 @@ from ._ingest import (
 from ._log import EventRow, append_events, count_events, events, iter_events
 from ._rows import JUNK_IDS, MESSAGE_TYPES, event_time, parse_timestamp, to_event_row
 from ._suppress import IdKind, digest, drop_suppressed, is_suppressed, suppress, suppressions
+from ._useragent import normalize_locale
 
 __all__ = [
     "FORMATS",
@@ -49,6 +50,7 @@ __all__ = [
     "ingest",
     "is_suppressed",
     "iter_events",
+    "normalize_locale",
     "parse_context",
     "parse_timestamp",
     "read_messages",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -56,15 +57,21 @@ def returned_at(state: State, config: LifecycleConfig) -> datetime | None:
     return None if latest is None else from_ms(latest * DAY_MS)
 
 
-def computed_traits(state: State, now: datetime, config: LifecycleConfig) -> dict[str, Any]:
-    """The traits tailored derives from a profile's events."""
+#: Computed traits that cost more than a look-up: skipped when not asked for.
+_COSTLY = frozenset({"top_categories", "lifecycle_stage"})
+
+
+def computed_traits(
+    state: State, now: datetime, config: LifecycleConfig, keys: Collection[str] | None = None
+) -> dict[str, Any]:
+    """The traits tailored derives from a profile's events (only ``keys`` when given)."""
     if "first" not in state:
         return {}
     orders = state.get("orders", 0)
     revenue = round(state.get("revenue", 0.0), 2)
     first, last = from_ms(state["first"]), from_ms(state["last"])
     seen = state.get("seen", [{}])[0]
-    return {
+    out = {
         "first_seen": first,
         "last_seen": last,
         "event_counts": state.get("counts", {}),
@@ -74,17 +81,22 @@ def computed_traits(state: State, now: datetime, config: LifecycleConfig) -> dic
         "last_order_at": from_ms(state["last_order"]) if "last_order" in state else None,
         "refund_count": state.get("refunds", 0),
         "refunded_amount": round(state.get("refunded", 0.0), 2),
-        "top_categories": [c for c, _ in top_categories(state, now)],
-        "lifecycle_stage": lifecycle_stage(
-            first, max(last, first), max(now, last), returned_at=returned_at(state, config),
-            config=config,
-        ),
         "last_device": seen.get("device_type"),
         "last_browser": seen.get("browser"),
         "last_os": seen.get("os"),
         "last_channel": seen.get("channel"),
         "last_source": seen.get("source"),
-    }  # fmt: skip
+    }
+    if keys is None or "top_categories" in keys:
+        out["top_categories"] = [c for c, _ in top_categories(state, now)]
+    if keys is None or "lifecycle_stage" in keys:
+        out["lifecycle_stage"] = lifecycle_stage(
+            first, max(last, first), max(now, last), returned_at=returned_at(state, config),
+            config=config,
+        )  # fmt: skip
+    if keys is not None:
+        out = {k: v for k, v in out.items() if k in keys}
+    return out
 
 
 def profile_document(

@@ -9,6 +9,7 @@ attributes are the person's traits (under ``traits``), every computed trait at t
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -21,10 +22,14 @@ _LIFECYCLE = LifecycleConfig()
 
 
 def profile_attributes(
-    state: dict[str, Any], now: datetime, score: dict[str, Any] | None
+    state: dict[str, Any],
+    now: datetime,
+    score: dict[str, Any] | None,
+    keys: Collection[str] | None = None,
 ) -> dict[str, Any]:
-    """The attributes a segment condition sees for one profile."""
-    computed = computed_traits(state, now, _LIFECYCLE)
+    """The attributes a segment condition sees for one profile (computed traits limited to
+    ``keys`` when given)."""
+    computed = computed_traits(state, now, _LIFECYCLE, keys)
     out: dict[str, Any] = {
         key: value.isoformat() if isinstance(value, datetime) else value
         for key, value in computed.items()
