@@ -16,9 +16,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from tailored import storage
-from tailored.core import Forbidden, Settings, Unauthorized
+from tailored.core import Forbidden, Unauthorized
 
-from ._state import engine_of, settings_of
+from ._state import state_of
 
 _HINT = "send it as 'Authorization: Bearer <key>' (create one with `tailored keys create`)"
 
@@ -55,9 +55,14 @@ def authenticate(request: Request, secret: str | None, required: storage.Scope) 
     """Check ``secret`` against the stored keys and ``required`` scope."""
     if not secret:
         raise Unauthorized(f"missing API key: {_HINT}")
-    settings: Settings = settings_of(request)
-    with engine_of(request).connect() as conn:
-        key = storage.find_key(conn, secret, settings.secret_key.get_secret_value())
+    state = state_of(request)
+    key_hash = storage.hash_key(secret, state.settings.secret_key.get_secret_value())
+    key = state.keys.get(key_hash)
+    if key is None:
+        with state.engine.connect() as conn:
+            key = storage.find_key_by_hash(conn, key_hash)
+        if key is not None:
+            state.keys.put(key_hash, key)
     if key is None:
         raise Unauthorized(f"unknown API key {secret[:12]}...: {_HINT}")
     if key.revoked_at is not None:

@@ -11,7 +11,7 @@ from tailored import storage
 from tailored.core import NotFound
 
 from ._auth import AdminKey, WriteKey
-from ._state import engine_of, settings_of
+from ._state import engine_of, settings_of, state_of
 
 router = APIRouter(prefix="/v1", tags=["keys"])
 
@@ -55,4 +55,6 @@ def revoke_key(request: Request, key_id: str, principal: AdminKey) -> dict[str, 
         key = storage.get_key(conn, key_id)
         if key.workspace_id != principal.workspace_id:
             raise NotFound(f"no API key with id {key_id!r} in this workspace")
-        return storage.revoke_key(conn, key_id).as_dict()
+        revoked = storage.revoke_key(conn, key_id).as_dict()
+    state_of(request).keys.forget(key_id)
+    return revoked

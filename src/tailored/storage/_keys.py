@@ -122,7 +122,12 @@ def get_key(conn: Connection, key_id: str) -> ApiKey:
 
 def find_key(conn: Connection, secret: str, pepper: str) -> ApiKey | None:
     """The stored key matching a presented secret (revoked or not), or ``None``."""
-    row = conn.execute(_select().where(api_keys.c.key_hash == hash_key(secret, pepper))).first()
+    return find_key_by_hash(conn, hash_key(secret, pepper))
+
+
+def find_key_by_hash(conn: Connection, key_hash: str) -> ApiKey | None:
+    """The stored key whose secret hashes (:func:`hash_key`) to ``key_hash``, or ``None``."""
+    row = conn.execute(_select().where(api_keys.c.key_hash == key_hash)).first()
     return None if row is None else _from_row(row)
 
 
