@@ -39,6 +39,7 @@ from ._compiled import (
 )
 from ._model import BanditSettings, Placement
 from ._sticky import EXPOSURE_EVENT, LIBRARY, STATE_KEY
+from ._writer import exposure_writer
 
 log = logging.getLogger("tailored.decide")
 
@@ -616,11 +617,18 @@ def log_exposures(
     messages = exposure_messages(request, result, now)
     if not messages:
         return 0
-    outcome = events_stage.ingest(
-        engine, workspace_id, messages, now, where="exposures", gpc=request.gpc, **ingest_options
-    )
-    for rejection in outcome.rejected:
+    options = dict(ingest_options)
+    # What differs between requests goes into the events, so that calls share commits.
+    request_ip = options.pop("request_ip", None)
+    for message in messages:
+        context = message["context"] = dict(message["context"])
+        if request_ip and "ip" not in context:
+            context["ip"] = request_ip
+        if request.gpc:
+            context["gpc"] = True
+    written = exposure_writer(engine, workspace_id, options).write(messages)
+    for reason in written.rejected:
         # Only the request's own context can make an exposure invalid (an oversized context).
-        result.errors.append({"loc": "context", "message": rejection.message})
-        log.warning("exposure not logged: %s", rejection.message)
-    return outcome.accepted
+        result.errors.append({"loc": "context", "message": reason})
+        log.warning("exposure not logged: %s", reason)
+    return written.accepted
