@@ -235,3 +235,14 @@ def test_flags_targeting_rollout_prerequisites_and_experiments(configure, run):
     assert 30 < on < 70
     only = run(user_id="f1", flags=["off", "ghost"], placements=[], dry_run=True)
     assert list(only.flags) == ["off"] and only.errors[0]["loc"] == "flags[1]"
+
+
+def test_placeholder_ids_are_refused(run):
+    import pytest
+
+    from tailored.core import ValidationError
+
+    for bad in ({"user_id": "undefined"}, {"anonymous_id": "null"}, {}):
+        with pytest.raises(ValidationError) as caught:
+            run(**bad)
+        assert caught.value.details[0]["loc"] in ("userId", "anonymousId")

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from tailored import storage
 from tailored.core import ValidationError
-from tailored.decide._workspace_file import (
+from tailored.decide import (
     Plan,
     apply_plan,
     export_workspace,

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 import typer
 from rich.panel import Panel
 
-from tailored import events, profiles, recommend, segments, storage
+from tailored import decide, events, profiles, recommend, segments, storage
 from tailored.core import Settings
-from tailored.demo import ShopConfig, generate_shop, load_items, load_messages
+from tailored.demo import ShopConfig, generate_shop, load_items, load_messages, workspace_file
 from tailored.recommend import Item, count_items
 
 from ._context import console, errors, load_settings, progress
@@ -103,6 +103,9 @@ def _load(engine: sa.Engine, workspace_id: int, scale: float) -> None:
         recommend.train_demo(engine, workspace_id)
     with console.status("installing segments and computing their members"):
         segments.install_demo_segments(engine, workspace_id)
+    with console.status("applying workspace.yaml: placements, experiments, experiences, flags"):
+        wf = decide.load_workspace_file(workspace_file())
+        decide.apply_plan(engine, workspace_id, decide.plan(engine, workspace_id, wf))
 
 
 def _fresh_keys(engine: sa.Engine, workspace_id: int, settings: Settings) -> dict[str, str]:
@@ -168,6 +171,9 @@ def _print_examples(engine: sa.Engine, workspace_id: int, keys: dict[str, str], 
     track = json.dumps(
         {"userId": person, "event": "Product Viewed", "properties": {"product_id": "demo-1"}}
     )
+    decide_body = json.dumps(
+        {"userId": person, "context": {"page": {"url": "https://shop.example/"}, "locale": "en-GB"}}
+    )
     examples = [
         ("Is it ready?", f"curl {base}/readyz"),
         (
@@ -189,6 +195,21 @@ def _print_examples(engine: sa.Engine, workspace_id: int, keys: dict[str, str], 
             f"curl -H 'Authorization: Bearer {keys['admin']}' {base}/v1/profiles/{person}/export",
         ),
         ("Wrong scope: 403", f"curl -H 'Authorization: Bearer {keys['write']}' {base}/v1/keys"),
+        (
+            "What they see: every placement and flag, with reasons (server key)",
+            f"curl -H 'Authorization: Bearer {keys['server']}' -H 'Content-Type: application/json' "
+            f"-d '{decide_body}' {base}/v1/decide",
+        ),
+        (
+            "The same flags through OpenFeature's remote protocol",
+            f"curl -H 'Authorization: Bearer {keys['server']}' -H 'Content-Type: application/json' "
+            f'-d \'{{"context": {{"targetingKey": "{person}"}}}}\' '
+            f"{base}/ofrep/v1/evaluate/flags",
+        ),
+        (
+            f"The decisions above, as the YAML they were applied from ({workspace_file().name})",
+            f"TAILORED_DATABASE_URL='{engine.url.render_as_string()}' tailored export",
+        ),
     ]
     examples += [
         (title, f"curl -H 'Authorization: Bearer {keys['server']}' '{base}{path}'")

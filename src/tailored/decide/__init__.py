@@ -11,6 +11,8 @@
 - The decision log (``decisions``) and attribution of later conversions
   (``decision_attributions``) are kept by an ingest subscriber.
 - Bandit experiences ask a :class:`BanditHook` (:func:`set_bandit_hook`).
+- Configuration as code: :func:`load_workspace_file`, :func:`plan`, :func:`apply_plan`,
+  :func:`export_workspace` (``tailored apply`` / ``tailored export``).
 - GrowthBook's own feature format runs on :class:`FeatureEvaluator` (conformance-tested).
 
 Example:
@@ -53,6 +55,15 @@ from ._model import (
 from ._sticky import EXPOSURE_EVENT
 from ._store import DecideObject, Snapshot, check_snapshot, load_snapshot, parse, to_body
 from ._tables import attributions, decide_objects, decisions
+from ._workspace_file import (
+    Plan,
+    WorkspaceFile,
+    apply_plan,
+    export_workspace,
+    format_problem,
+    load_workspace_file,
+    plan,
+)
 
 __all__ = [
     "EXPOSURE_EVENT",
@@ -80,8 +91,11 @@ __all__ = [
     "LocalBandits",
     "Person",
     "Placement",
+    "Plan",
     "Settings",
     "Snapshot",
+    "WorkspaceFile",
+    "apply_plan",
     "attributions",
     "bandit_hook",
     "check_snapshot",
@@ -92,13 +106,17 @@ __all__ = [
     "decisions",
     "delete",
     "evaluate_feature",
+    "export_workspace",
     "exposure_messages",
+    "format_problem",
     "get",
     "invalidate",
     "listing",
     "load_person",
     "load_snapshot",
+    "load_workspace_file",
     "parse",
+    "plan",
     "save",
     "save_many",
     "set_bandit_hook",

@@ -541,6 +541,12 @@ def decide(
             "userId or anonymousId is required: decisions are made for a person",
             [{"loc": "userId", "message": "give userId, anonymousId or both"}],
         )
+    for name, value in (("userId", request.user_id), ("anonymousId", request.anonymous_id)):
+        if value is not None and value.strip().lower() in events_stage.JUNK_IDS:
+            raise ValidationError(
+                f"{name} {value!r} is a placeholder, not a person's id",
+                [{"loc": name, "message": "send the real id, or leave it out"}],
+            )
     now = now or utcnow()
     ids = [i for i in (request.user_id, request.anonymous_id) if i]
     with engine.connect() as conn:
