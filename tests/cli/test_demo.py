@@ -41,7 +41,30 @@ def test_demo_loads_prints_working_keys_and_examples(monkeypatch, tmp_path):
         create_app(Settings(database_url=f"sqlite:///{tmp_path / 'tailored-demo.db'}"))
     ) as url:
         recs = httpx.get(f"{url}{paths[0]}", headers={"Authorization": f"Bearer {keys['server']}"})
+        # The printed decide example answers every placement of workspace.yaml, and the flags.
+        body = re.search(
+            r"-d '(\{\"userId\"[^']+)' http://127\.0\.0\.1:8000/v1/decide", result.output
+        )
+        decided = httpx.post(
+            f"{url}/v1/decide",
+            content=body.group(1),
+            headers={
+                "Authorization": f"Bearer {keys['server']}",
+                "Content-Type": "application/json",
+            },
+        )
     assert recs.status_code == 200 and recs.json()["items"], recs.text
+    assert decided.status_code == 200, decided.text
+    answer = decided.json()
+    assert set(answer["decisions"]) == {"home_hero", "product_cta", "home_recs", "checkout_banner"}
+    assert answer["decisions"]["product_cta"]["reason"] in ("experiment", "holdout")
+    assert set(answer["flags"]) == {
+        "new-checkout",
+        "free-shipping-threshold",
+        "search-v2",
+        "dark-mode",
+    }
+    assert answer["errors"] == []
 
     again = runner.invoke(app, ["demo", "--no-serve", "--scale", "0.05"])
     assert "reusing the demo data" in again.output
