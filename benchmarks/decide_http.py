@@ -135,8 +135,9 @@ def _backend(backend: str, visitors: int, seconds: float) -> Iterator[Figure]:
     yield figure("decide_http", "dry_run_ratio", round(dry_rps / bare, 3), "x", **params)
     for label, q in (("p50", 0.5), ("p99", 0.99)):
         value = timings[min(len(timings) - 1, int(q * len(timings)))]
+        mean = round(statistics.mean(timings), 2)
         yield figure("decide_http", f"latency_{label}", round(value, 2), "ms",
-                     rate=round(rate), mean=round(statistics.mean(timings), 2), **params)  # fmt: skip
+                     rate=round(rate), mean=mean, **params)  # fmt: skip
 
 
 def run(quick: bool = False) -> Iterator[Figure]:
