@@ -115,7 +115,7 @@ class LocalBandits:
         """The experience's current policy."""
         key = (workspace_id, experience)
         known = self._policies.get(key)
-        if known is not None and known[0] == settings:
+        if known is not None and (known[0] is settings or known[0] == settings):
             return known[1]
         with self._lock:
             policy = new_policy(settings)

@@ -11,6 +11,7 @@ is logged as an ``Experience Viewed`` event before the answer is returned.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from tailored import events as events_stage
 from tailored import profiles as profiles_stage
-from tailored.core import TailoredError, ValidationError, new_id, utcnow
+from tailored.core import TailoredError, ValidationError, utcnow
 from tailored.experiments import assignment
 from tailored.profiles import find_profile, identities
 from tailored.profiles import profiles as profiles_table
@@ -42,6 +43,7 @@ from ._sticky import EXPOSURE_EVENT, LIBRARY, STATE_KEY
 from ._writer import exposure_writer
 
 log = logging.getLogger("tailored.decide")
+_DEFAULT_BANDIT = BanditSettings()
 
 Reason = Literal[
     "rules", "experiment", "bandit", "recommendations", "holdout", "consent", "default"
@@ -212,6 +214,12 @@ def load_person(
 #: Hex characters of a decision id: 80 random bits, so ids of billions of decisions never meet.
 DECISION_ID_LENGTH = 20
 
+
+def _decision_id() -> str:
+    """``dec_`` and 20 hex characters from the OS's random source."""
+    return "dec_" + os.urandom(DECISION_ID_LENGTH // 2).hex()
+
+
 #: Attributes taken from the request's context, and the profile's cheap parts.
 _CONTEXT_ATTRIBUTES = frozenset({"page", "referrer", "utm", "channel", "device", "locale"})
 _CHEAP_PROFILE = frozenset({"traits", "consent", "rfm", "rfm_segment", "probability_alive"})
@@ -350,9 +358,7 @@ class _Decider:
         )
 
     def _default(self, placement: Placement, reason: Reason) -> Decision:
-        return Decision(
-            placement.key, new_id("dec", DECISION_ID_LENGTH), reason, 1.0, dict(placement.default)
-        )
+        return Decision(placement.key, _decision_id(), reason, 1.0, dict(placement.default))
 
     def _choose(self, placement: Placement, experience: CompiledExperience) -> Decision | None:
         model = experience.model
@@ -372,7 +378,7 @@ class _Decider:
                 experiment=model.experiment, bucket_version=bucket_version,
             )  # fmt: skip
         if model.allocation == "bandit":
-            settings = model.bandit or BanditSettings()
+            settings = model.bandit or _DEFAULT_BANDIT
             features = features_of(settings, self.attributes)
             choice = bandit_hook().choose(
                 self.workspace_id, model.key, settings, [v.key for v in model.variants], features
@@ -394,7 +400,7 @@ class _Decider:
     ) -> Decision:
         content = dict(experience.variant_by_key[variant].content)
         return Decision(
-            placement.key, new_id("dec", DECISION_ID_LENGTH), reason, propensity, content,
+            placement.key, _decision_id(), reason, propensity, content,
             experience=experience.model.key, variant=variant, **extra,
         )  # fmt: skip
 
@@ -468,7 +474,7 @@ class _Decider:
                 if outcome is None:
                     continue
                 variant, propensity, bucket_version = outcome
-                decision_id = new_id("dec", DECISION_ID_LENGTH)
+                decision_id = _decision_id()
                 return FlagValue(
                     model.key, (rule.values or {})[variant], variant, "experiment",
                     rule.id, rule.experiment, decision_id, propensity, bucket_version,
