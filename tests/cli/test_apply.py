@@ -227,7 +227,7 @@ def test_a_bad_field_is_named_with_its_line_and_all_problems_come_at_once(env, e
     assert result.exception is None or isinstance(result.exception, SystemExit)
     line = line_of(path, "Every One")
     assert (
-        f"workspace.yaml:{line}: experiences[0].variants[1].key: String should match pattern"
+        f"workspace.yaml:{line}: experiences[0].variants[1].key: must be 1-100 lower-case letters"
         in result.output
     )
     assert f"workspace.yaml:{line_of(path, 'enabled: maybe')}: flags[0].enabled:" in result.output

@@ -94,6 +94,7 @@ def test_configuration_errors_name_the_field(api):
     locs = {d["loc"] for d in body["error"]["details"]}
     assert locs == {"experiences.hero-ab.placement", "experiences.hero-ab.experiment"}
     body = api("POST", "/v1/flags", 422, json={"key": "f", "type": "number", "default": "x"})
+    assert body["error"]["details"][0]["loc"] == "default"
     assert "default must be a number" in body["error"]["message"]
     body = api("POST", "/v1/placements", 422, json={"key": "p", "colour": 1})
     assert body["error"]["details"][0]["loc"] == "colour"

@@ -12,7 +12,14 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from tailored.conditions import validate
 from tailored.core import ValidationError
@@ -318,17 +325,25 @@ class Flag(_Strict):
     prerequisites: tuple[Prerequisite, ...] = ()
     rules: tuple[FlagRule, ...] = ()
 
-    @model_validator(mode="after")
-    def _typed(self) -> Flag:
-        _check_type(self.type, self.default, "default")
-        for n, rule in enumerate(self.rules):
+    @field_validator("default")
+    @classmethod
+    def _typed_default(cls, value: Any, info: ValidationInfo) -> Any:
+        _check_type(info.data.get("type", "boolean"), value, "the default")
+        return value
+
+    @field_validator("rules")
+    @classmethod
+    def _typed_rules(
+        cls, rules: tuple[FlagRule, ...], info: ValidationInfo
+    ) -> tuple[FlagRule, ...]:
+        flag_type = info.data.get("type", "boolean")
+        for n, rule in enumerate(rules):
             if rule.experiment is None:
-                _check_type(self.type, rule.value, f"rules[{n}].value")
+                _check_type(flag_type, rule.value, f"rules[{n}].value")
             for variant, value in (rule.values or {}).items():
-                _check_type(self.type, value, f"rules[{n}].values.{variant}")
-        ids = [rule.id for rule in self.rules if rule.id is not None]
-        _unique(ids, "rule id")
-        return self
+                _check_type(flag_type, value, f"rules[{n}].values.{variant}")
+        _unique([rule.id for rule in rules if rule.id is not None], "rule id")
+        return rules
 
 
 class Holdout(_Strict):

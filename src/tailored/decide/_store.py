@@ -52,8 +52,12 @@ def parse(kind: str, body: Any, *, where: str = "") -> DecideObject:
     try:
         return cast(DecideObject, model.model_validate(body))
     except pydantic.ValidationError as exc:
+        errors = exc.errors()
+        locs = [tuple(err["loc"]) for err in errors]
         details = [
-            {"loc": _loc(where, err["loc"]), "message": _message(err)} for err in exc.errors()
+            {"loc": _loc(where, err["loc"]), "message": _message(err)}
+            for err in errors
+            if not _repeats_an_item_error(err, locs)
         ]
         first = details[0]
         more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
@@ -69,7 +73,19 @@ def _loc(where: str, loc: Iterable[Any]) -> str:
     return path
 
 
+def _repeats_an_item_error(err: Mapping[str, Any], locs: list[tuple[Any, ...]]) -> bool:
+    """Whether ``err`` is pydantic's "at least N items after validation" for a list one of
+    whose items already has its own error."""
+    loc = tuple(err["loc"])
+    return err["type"] == "too_short" and any(o != loc and o[: len(loc)] == loc for o in locs)
+
+
 def _message(err: Mapping[str, Any]) -> str:
+    if err.get("type") == "string_pattern_mismatch":
+        return (
+            "must be 1-100 lower-case letters, digits, '_', '-' or '.', starting with a "
+            f"letter or digit (not {err.get('input')!r})"
+        )
     message = str(err.get("msg", "invalid"))
     return message.removeprefix("Value error, ")
 
