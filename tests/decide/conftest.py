@@ -20,6 +20,15 @@ def track(user, name, *, ago=timedelta(0), **properties):
     }
 
 
+@pytest.fixture(autouse=True)
+def fresh_bandits():
+    """Each test's bandit policies start from its own database, not from memory."""
+    previous = decide.bandit_hook()
+    decide.set_bandit_hook(decide.LocalBandits(seed=1))
+    yield
+    decide.set_bandit_hook(previous)
+
+
 @pytest.fixture
 def send(engine):
     def send(*messages):

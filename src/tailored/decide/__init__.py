@@ -10,7 +10,9 @@
   ``propensity``, every flag's value, exposures logged as ``Experience Viewed`` events.
 - The decision log (``decisions``) and attribution of later conversions
   (``decision_attributions``) are kept by an ingest subscriber.
-- Bandit experiences ask a :class:`BanditHook` (:func:`set_bandit_hook`).
+- Bandit experiences ask a :class:`BanditHook` (:func:`set_bandit_hook`); rewards
+  (:func:`reward_decision`) are stored and learned, and policies' states kept in
+  ``bandit_states``.
 - Configuration as code: :func:`load_workspace_file`, :func:`plan`, :func:`apply_plan`,
   :func:`export_workspace` (``tailored apply`` / ``tailored export``).
 - GrowthBook's own feature format runs on :class:`FeatureEvaluator` (conformance-tested).
@@ -52,9 +54,10 @@ from ._model import (
     Placement,
     Settings,
 )
+from ._rewards import Reward, reward_decision
 from ._sticky import EXPOSURE_EVENT
 from ._store import DecideObject, Snapshot, check_snapshot, load_snapshot, parse, to_body
-from ._tables import attributions, decide_objects, decisions
+from ._tables import attributions, bandit_states, decide_objects, decisions, rewards
 from ._workspace_file import (
     Plan,
     WorkspaceFile,
@@ -92,12 +95,14 @@ __all__ = [
     "Person",
     "Placement",
     "Plan",
+    "Reward",
     "Settings",
     "Snapshot",
     "WorkspaceFile",
     "apply_plan",
     "attributions",
     "bandit_hook",
+    "bandit_states",
     "check_snapshot",
     "compiled_config",
     "decide",
@@ -117,6 +122,8 @@ __all__ = [
     "load_workspace_file",
     "parse",
     "plan",
+    "reward_decision",
+    "rewards",
     "save",
     "save_many",
     "set_bandit_hook",

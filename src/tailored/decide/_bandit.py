@@ -9,18 +9,25 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import logging
 import random
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import pydantic
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
 
 from tailored import bandits
-from tailored.core import ValidationError
+from tailored.core import ValidationError, utcnow
 
 from ._model import BanditSettings
+from ._tables import bandit_states
+
+log = logging.getLogger("tailored.decide")
 
 _POLICIES: dict[str, type[bandits.BasePolicy[Any]]] = {
     "bernoulli_thompson": bandits.BernoulliThompson,
@@ -44,10 +51,11 @@ class BanditChoice:
 
 
 class BanditHook(Protocol):
-    """Picks a variant of a bandit experience for one request."""
+    """Picks a variant of a bandit experience for one request, and learns from rewards."""
 
     def choose(
         self,
+        engine: Engine,
         workspace_id: int,
         experience: str,
         settings: BanditSettings,
@@ -55,6 +63,20 @@ class BanditHook(Protocol):
         features: list[float] | None,
     ) -> BanditChoice:
         """The chosen arm among ``arms`` given numeric ``features`` (contextual policies)."""
+        ...
+
+    def learn(
+        self,
+        conn: Connection,
+        workspace_id: int,
+        experience: str,
+        settings: BanditSettings,
+        arm: str,
+        features: list[float] | None,
+        reward: float,
+    ) -> int:
+        """Learn ``reward`` for ``arm``, inside the transaction of ``conn`` that records it;
+        returns the policy's new version."""
         ...
 
 
@@ -96,35 +118,53 @@ def features_of(settings: BanditSettings, attributes: Mapping[str, Any]) -> list
 
 
 class LocalBandits:
-    """One policy per workspace and experience, in memory, rebuilt when its settings change.
+    """One policy per workspace and experience, kept in memory and stored in ``bandit_states``.
 
-    A non-contextual policy's action distribution changes only when it learns, so it is
-    worked out once per policy version and arms are drawn from it in plain Python; the
-    propensity returned is still the exact probability of the arm drawn.
+    A policy is read from the database when first used (and again when the stored version
+    differs from the one in memory, as when another process learned, checked every
+    :attr:`recheck_seconds`); each reward updates it and
+    stores its state in the reward's transaction, so learning survives restarts. Changing an
+    experience's bandit settings starts a fresh policy. A non-contextual policy's action
+    distribution changes only when it learns, so it is worked out once per version and arms
+    are drawn from it in plain Python; the propensity returned is still the exact probability
+    of the arm drawn.
     """
 
+    recheck_seconds = 5.0
+
     def __init__(self, seed: int | None = None) -> None:
-        self._policies: dict[tuple[int, str], tuple[BanditSettings, bandits.BasePolicy[Any]]] = {}
-        self._distributions: dict[tuple[int, str], tuple[int, tuple[str, ...], list[float]]] = {}
+        self._policies: dict[tuple[str, int, str], _Held] = {}
         self._lock = threading.Lock()
         self._random = random.Random(seed)
 
+    def _held(
+        self, conn: Connection, workspace_id: int, experience: str, settings: BanditSettings
+    ) -> _Held:
+        key = (conn.engine.url.render_as_string(), workspace_id, experience)
+        held = self._policies.get(key)
+        now = time.monotonic()
+        if held is not None and (held.settings is settings or held.settings == settings):
+            if now - held.checked < self.recheck_seconds:
+                return held
+            stored = _stored_version(conn, workspace_id, experience)
+            held.checked = now
+            if stored == held.policy.updates or (stored is None and not held.policy.updates):
+                return held
+        with self._lock:
+            policy = _load(conn, workspace_id, experience, settings) or new_policy(settings)
+            held = self._policies[key] = _Held(settings, policy, now)
+        return held
+
     def policy(
-        self, workspace_id: int, experience: str, settings: BanditSettings
+        self, engine: Engine, workspace_id: int, experience: str, settings: BanditSettings
     ) -> bandits.BasePolicy[Any]:
         """The experience's current policy."""
-        key = (workspace_id, experience)
-        known = self._policies.get(key)
-        if known is not None and (known[0] is settings or known[0] == settings):
-            return known[1]
-        with self._lock:
-            policy = new_policy(settings)
-            self._policies[key] = (settings, policy)
-            self._distributions.pop(key, None)
-        return policy
+        with engine.connect() as conn:
+            return self._held(conn, workspace_id, experience, settings).policy
 
     def choose(
         self,
+        engine: Engine,
         workspace_id: int,
         experience: str,
         settings: BanditSettings,
@@ -132,24 +172,105 @@ class LocalBandits:
         features: list[float] | None,
     ) -> BanditChoice:
         """Draw an arm from the experience's policy."""
-        policy = self.policy(workspace_id, experience, settings)
+        key = (engine.url.render_as_string(), workspace_id, experience)
+        held = self._policies.get(key)
+        fresh = (
+            held is not None
+            and (held.settings is settings or held.settings == settings)
+            and time.monotonic() - held.checked < self.recheck_seconds
+        )
+        if not fresh:
+            with engine.connect() as conn:
+                held = self._held(conn, workspace_id, experience, settings)
+        assert held is not None
+        policy = held.policy
         if features is not None:
             with self._lock:
                 arm, propensity = policy.choose(features, arms)
             return BanditChoice(arm, propensity, policy.updates)
-        key = (workspace_id, experience)
         arms = tuple(arms)
-        cached = self._distributions.get(key)
+        cached = held.distribution
         if cached is None or cached[0] != policy.updates or cached[1] != arms:
             with self._lock:
                 p = [float(x) for x in policy.probabilities(None, arms)]
-            cached = (policy.updates, arms, list(itertools.accumulate(p)))
-            self._distributions[key] = cached
+            cached = held.distribution = (policy.updates, arms, list(itertools.accumulate(p)))
         cumulative = cached[2]
         index = min(bisect.bisect_right(cumulative, self._random.random() * cumulative[-1]),
                     len(arms) - 1)  # fmt: skip
         low = cumulative[index - 1] if index else 0.0
         return BanditChoice(arms[index], cumulative[index] - low, policy.updates)
+
+    def learn(
+        self,
+        conn: Connection,
+        workspace_id: int,
+        experience: str,
+        settings: BanditSettings,
+        arm: str,
+        features: list[float] | None,
+        reward: float,
+    ) -> int:
+        """Update the policy with one reward and store its state."""
+        held = self._held(conn, workspace_id, experience, settings)
+        with self._lock:
+            held.policy.update(features, arm, reward)
+            state = held.policy.state()
+        _store(conn, workspace_id, experience, held.policy.updates, state)
+        return held.policy.updates
+
+
+@dataclass
+class _Held:
+    settings: BanditSettings
+    policy: bandits.BasePolicy[Any]
+    checked: float
+    distribution: tuple[int, tuple[str, ...], list[float]] | None = None
+
+
+def _stored_version(conn: Connection, workspace_id: int, experience: str) -> int | None:
+    return conn.execute(
+        sa.select(bandit_states.c.version).where(
+            bandit_states.c.workspace_id == workspace_id,
+            bandit_states.c.experience == experience,
+        )
+    ).scalar()
+
+
+def _load(
+    conn: Connection, workspace_id: int, experience: str, settings: BanditSettings
+) -> bandits.BasePolicy[Any] | None:
+    """The stored policy, if it was learned under the same settings."""
+    state = conn.execute(
+        sa.select(bandit_states.c.state).where(
+            bandit_states.c.workspace_id == workspace_id,
+            bandit_states.c.experience == experience,
+        )
+    ).scalar()
+    if not isinstance(state, dict):
+        return None
+    fresh = new_policy(settings)
+    if state.get("policy") != fresh.kind or state.get("config") != fresh.state()["config"]:
+        return None  # the settings changed: start over
+    try:
+        return bandits.policy_from_state(state)
+    except ValidationError:
+        log.warning("stored state of bandit %r is unreadable; starting afresh", experience)
+        return None
+
+
+def _store(
+    conn: Connection, workspace_id: int, experience: str, version: int, state: dict[str, Any]
+) -> None:
+    where = sa.and_(
+        bandit_states.c.workspace_id == workspace_id, bandit_states.c.experience == experience
+    )
+    values = {"version": version, "state": state, "updated_at": utcnow()}
+    if conn.execute(bandit_states.update().where(where).values(**values)).rowcount == 0:
+        conn.execute(
+            bandit_states.insert().values(
+                workspace_id=workspace_id, experience=experience, **values
+            )
+        )
 
 
 _hook: list[BanditHook] = [LocalBandits()]

@@ -381,7 +381,12 @@ class _Decider:
             settings = model.bandit or _DEFAULT_BANDIT
             features = features_of(settings, self.attributes)
             choice = bandit_hook().choose(
-                self.workspace_id, model.key, settings, [v.key for v in model.variants], features
+                self.engine,
+                self.workspace_id,
+                model.key,
+                settings,
+                [v.key for v in model.variants],
+                features,
             )
             return self._decision(
                 placement, experience, choice.arm, "bandit", choice.propensity,

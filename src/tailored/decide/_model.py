@@ -378,6 +378,15 @@ class Attribution(_Strict):
     attributed to that decision whatever its name."""
 
 
+class Rewards(_Strict):
+    """How rewards of bandit decisions are taken (``POST /v1/decisions/{id}/reward``)."""
+
+    deadline_hours: float = Field(48.0, gt=0.0, le=24.0 * 30)
+    """A reward later than this after its decision is refused."""
+    once: bool = True
+    """Refuse a second reward for the same decision."""
+
+
 class Settings(_Strict):
     """The workspace's decide settings (one object, key ``decide``)."""
 
@@ -385,6 +394,7 @@ class Settings(_Strict):
     holdout: Holdout = Holdout()
     consent: ConsentRule = ConsentRule()
     attribution: Attribution = Attribution()
+    rewards: Rewards = Rewards()
 
 
 MODELS: dict[Kind, type[_Strict]] = {

@@ -1,4 +1,4 @@
-"""What the decide stage holds about a person: their decisions and the conversions credited."""
+"""What the decide stage holds about a person: decisions, credited conversions, rewards."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from tailored.core import Person, register_personal_data
 
-from ._tables import attributions, decisions
+from ._tables import attributions, decisions, rewards
 
 
 def _export(conn: Connection, who: Person) -> list[dict[str, Any]]:
@@ -41,12 +41,18 @@ def _export(conn: Connection, who: Person) -> list[dict[str, Any]]:
         .order_by(attributions.c.occurred_at, attributions.c.id)
     )
     out += [{"attribution": dict(row)} for row in credited.mappings()]
+    given = conn.execute(
+        sa.select(rewards.c.decision_id, rewards.c.value, rewards.c.source, rewards.c.received_at)
+        .where(rewards.c.profile_id.in_(who.profile_ids))
+        .order_by(rewards.c.received_at, rewards.c.id)
+    )
+    out += [{"reward": dict(row)} for row in given.mappings()]
     return out
 
 
 def _erase(conn: Connection, who: Person) -> int:
     count = 0
-    for table in (attributions, decisions):
+    for table in (attributions, rewards, decisions):
         count += conn.execute(
             table.delete().where(table.c.profile_id.in_(who.profile_ids))
         ).rowcount

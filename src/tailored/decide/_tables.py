@@ -8,6 +8,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Table,
     UniqueConstraint,
@@ -81,4 +82,31 @@ attributions = Table(
     UniqueConstraint("decision_id", "message_id"),
     Index(None, "profile_id"),
     Index(None, "workspace_id", "occurred_at"),
+)
+
+#: Rewards of decisions: sent through the API, or the default once the deadline passed.
+rewards = Table(
+    "decision_rewards",
+    metadata,
+    Column("id", BigIntKey, primary_key=True, autoincrement=True),
+    Column("decision_id", String(40), nullable=False),
+    _workspace(),
+    Column("profile_id", String(40), nullable=True),
+    Column("value", Float, nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Index(None, "decision_id"),
+    Index(None, "profile_id"),
+)
+
+#: The learned state of each bandit experience's policy, versioned by its number of updates.
+bandit_states = Table(
+    "bandit_states",
+    metadata,
+    _workspace(),
+    Column("experience", String(100), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("state", JSONType, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("workspace_id", "experience"),
 )

@@ -10,8 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from tailored import decide
 
-from ._auth import authenticate, presented_key
-from ._state import state_of
+from ._auth import ServerKey, authenticate, presented_key
+from ._state import engine_of, state_of
 
 router = APIRouter(tags=["decide"])
 
@@ -75,3 +75,23 @@ def _decide(request: Request, body: DecideBody, secret: str | None) -> dict[str,
         },
     )
     return result.to_json()
+
+
+class RewardBody(BaseModel):
+    """The reward of one decision."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: float = Field(ge=-1.0, le=1.0, description="The outcome, in [-1, 1] (1: converted).")
+
+
+@router.post("/v1/decisions/{decision_id}/reward", summary="Reward a logged decision (server key)")
+def reward(
+    request: Request, decision_id: str, body: RewardBody, principal: ServerKey
+) -> dict[str, Any]:
+    """Stores the reward; a bandit decision's policy learns it at once. Refused after the
+    workspace's deadline (48 h by default, 422) and, by default, the second time (409)."""
+    rewarded = decide.reward_decision(
+        engine_of(request), principal.workspace_id, decision_id, body.value
+    )
+    return rewarded.to_json()
