@@ -159,7 +159,12 @@ class Person:
 
 
 _scores = profiles_stage.scores
-# Built once: a decision reads the person with two prepared statements.
+# Built once: a decision reads the person, scores and segment ids in one prepared statement.
+_SEGMENT_IDS = (
+    sa.select(sa.func.aggregate_strings(sa.cast(members.c.segment_id, sa.String), ","))
+    .where(members.c.profile_id == profiles_table.c.id)
+    .scalar_subquery()
+)
 _PERSON = (
     sa.select(
         identities.c.kind,
@@ -171,6 +176,7 @@ _PERSON = (
         _scores.c.monetary,
         _scores.c.segment,
         _scores.c.p_alive,
+        _SEGMENT_IDS.label("segment_ids"),
     )
     .join(profiles_table, profiles_table.c.id == identities.c.profile_id)
     .outerjoin(_scores, _scores.c.profile_id == profiles_table.c.id)
@@ -180,9 +186,6 @@ _PERSON = (
         identities.c.value.in_(sa.bindparam("ids", expanding=True)),
         profiles_table.c.merged_into.is_(None),
     )
-)
-_MEMBERSHIPS = sa.select(members.c.segment_id).where(
-    members.c.profile_id == sa.bindparam("profile")
 )
 
 
@@ -195,7 +198,7 @@ def load_person(
     if not rows:
         return Person(None, {}, frozenset(), None), config
     row = min(rows, key=lambda r: (ids.index(r.value), r.kind != "user"))
-    segment_ids = list(conn.execute(_MEMBERSHIPS, {"profile": row.id}).scalars())
+    segment_ids = [int(s) for s in row.segment_ids.split(",")] if row.segment_ids else []
     if any(s not in config.segment_keys for s in segment_ids):
         invalidate(conn, workspace_id)  # a segment this process has not compiled yet
         config = compiled_config(conn, workspace_id)
