@@ -106,3 +106,48 @@ def test_reward_over_http(live_server):
         client.post("/v1/decisions/dec_x/reward", json={"value": 1}, headers=server).status_code
         == 404
     )
+
+
+def test_conversions_reward_bandit_decisions(engine, configure, run, send):
+    configure(placement=[BANNER], experience=[BANDIT])
+    clicked = _decide(run, "c1")
+    send({"type": "track", "userId": "c1", "event": "Experience Clicked",
+          "properties": {"decision_id": clicked.decision_id}})  # fmt: skip
+    bought = _decide(run, "c2")
+    send({"type": "track", "userId": "c2", "event": "Order Completed",
+          "properties": {"revenue": 20}})  # fmt: skip
+    send({"type": "track", "userId": "c2", "event": "Order Completed",
+          "properties": {"revenue": 5}})  # fmt: skip
+    with engine.connect() as conn:
+        given = conn.execute(
+            sa.select(decide.rewards.c.decision_id, decide.rewards.c.value, decide.rewards.c.source)
+        ).all()
+    assert sorted(given) == sorted(
+        [(clicked.decision_id, 1.0, "conversion"), (bought.decision_id, 1.0, "conversion")]
+    )
+    policy = decide.bandit_hook().policy(
+        engine, WS, "offer", decide.parse("experience", BANDIT).bandit
+    )
+    assert policy.updates == 2
+    with pytest.raises(Conflict):  # the conversion already rewarded it
+        decide.reward_decision(engine, WS, clicked.decision_id, 1.0)
+
+
+def test_the_worker_gives_the_default_reward_after_the_deadline(engine, configure, run):
+    configure(
+        settings=[{"rewards": {"deadline_hours": 1, "default": 0.0}}],
+        placement=[BANNER],
+        experience=[BANDIT],
+    )
+    silent = _decide(run, "s1")
+    rewarded = _decide(run, "s2")
+    decide.reward_decision(engine, WS, rewarded.decision_id, 1.0)
+    assert decide.default_rewards(engine) == 0  # not yet due
+    later = utcnow() + timedelta(hours=2)
+    assert decide.default_rewards(engine, now=later) == 1
+    assert decide.default_rewards(engine, now=later) == 0  # once
+    with engine.connect() as conn:
+        sources = dict(
+            conn.execute(sa.select(decide.rewards.c.decision_id, decide.rewards.c.source)).all()
+        )
+    assert sources == {silent.decision_id: "default", rewarded.decision_id: "api"}

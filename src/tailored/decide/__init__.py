@@ -27,7 +27,7 @@ Example:
 
 from __future__ import annotations
 
-from . import _log, _privacy, _sticky
+from . import _log, _privacy, _rewards, _sticky
 from ._bandit import BanditChoice, BanditHook, LocalBandits, bandit_hook, set_bandit_hook
 from ._compiled import CompiledConfig, compiled_config, invalidate
 from ._definitions import BanditContext, ContextualBandit, FeatureDefinition, FeatureRule
@@ -54,7 +54,7 @@ from ._model import (
     Placement,
     Settings,
 )
-from ._rewards import Reward, reward_decision
+from ._rewards import Reward, default_rewards, reward_decision
 from ._sticky import EXPOSURE_EVENT
 from ._store import DecideObject, Snapshot, check_snapshot, load_snapshot, parse, to_body
 from ._tables import attributions, bandit_states, decide_objects, decisions, rewards
@@ -109,6 +109,7 @@ __all__ = [
     "decide_for",
     "decide_objects",
     "decisions",
+    "default_rewards",
     "delete",
     "evaluate_feature",
     "export_workspace",
@@ -133,3 +134,4 @@ __all__ = [
 _sticky.install_sticky()
 _log.install_log()
 _privacy.install_privacy()
+_rewards.install_rewards()

@@ -4,7 +4,8 @@ An ``Experience Viewed`` event written by decide becomes a row of ``decisions`` 
 propensity, for analysis and off-policy evaluation). A later event is credited to the
 decisions that led to it: to the decision it names in ``properties.decision_id``, or, for the
 workspace's conversion events, to the person's latest decision of each experience (and each
-flag experiment) within the attribution window.
+flag experiment) within the attribution window. A bandit decision credited this way is
+rewarded (see ``_rewards``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from tailored.core import utcnow
 from tailored.events import EventRow, subscribe
 
 from ._compiled import compiled_config
+from ._rewards import reward_conversions
 from ._sticky import EXPOSURE_EVENT, LIBRARY
 from ._tables import attributions, decisions
 
@@ -109,6 +112,8 @@ class DecisionLog:
                 credited += _by_person(conn, workspace_id, row, window)
         if credited:
             conn.execute(attributions.insert(), credited)
+            ids = list(dict.fromkeys(c["decision_id"] for c in credited))
+            reward_conversions(conn, workspace_id, ids, utcnow())
 
 
 def _credit(row: EventRow, decision_id: str, workspace_id: int, method: str) -> dict[str, Any]:

@@ -385,6 +385,10 @@ class Rewards(_Strict):
     """A reward later than this after its decision is refused."""
     once: bool = True
     """Refuse a second reward for the same decision."""
+    from_conversions: bool = True
+    """A bandit decision credited with a conversion (see attribution) is rewarded 1."""
+    default: float | None = Field(0.0, ge=-1.0, le=1.0)
+    """The reward of a bandit decision that got none by the deadline (``null``: none)."""
 
 
 class Settings(_Strict):

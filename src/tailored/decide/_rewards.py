@@ -4,23 +4,29 @@ A reward is a number in [-1, 1] for one logged decision, accepted until the work
 deadline (48 hours by default) and once per decision unless configured otherwise. It is
 stored, and when the decision was a bandit's, the experience's policy learns it in the same
 transaction and its new state is stored with it, so what was learned survives a restart.
+A bandit decision credited with a conversion is rewarded 1 as the conversion is ingested, and
+one still without a reward at the deadline gets the workspace's default (the worker's job).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from tailored import storage
 from tailored.core import Conflict, NotFound, ValidationError, utcnow
 
 from ._bandit import bandit_hook
-from ._compiled import compiled_config
+from ._compiled import CompiledConfig, compiled_config
 from ._model import BanditSettings
 from ._tables import decisions, rewards
+
+log = logging.getLogger("tailored.decide")
 
 
 @dataclass(frozen=True)
@@ -97,25 +103,132 @@ def reward_decision(
             ).first()
         ):
             raise Conflict(f"decision {decision_id} has a reward already; each takes one")
+        version = record_reward(conn, workspace_id, row, value, "api", now, config)
+        experience = row["experience"]
+    return Reward(decision_id, value, experience, row["variant"], version is not None, version)
+
+
+def record_reward(
+    conn: Connection,
+    workspace_id: int,
+    decision: Any,
+    value: float,
+    source: str,
+    now: datetime,
+    config: CompiledConfig,
+) -> int | None:
+    """Store a reward of ``decision`` (a ``decisions`` row) and, for a bandit's, have the
+    policy learn it; returns the policy's new version (None when nothing learned)."""
+    conn.execute(
+        rewards.insert().values(
+            decision_id=decision["id"],
+            workspace_id=workspace_id,
+            profile_id=decision["profile_id"],
+            value=value,
+            source=source,
+            received_at=now,
+        )
+    )
+    experience, variant = decision["experience"], decision["variant"]
+    if decision["reason"] != "bandit" or experience is None or variant is None:
+        return None
+    stored = config.snapshot.of("experience").get(experience)
+    if stored is None or stored.allocation != "bandit":
+        return None  # the experience changed since: nothing to teach
+    context = decision["context"] or {}
+    features = context.get("features") if isinstance(context, dict) else None
+    return bandit_hook().learn(
+        conn, workspace_id, experience, stored.bandit or BanditSettings(), variant, features,
+        value,
+    )  # fmt: skip
+
+
+def unrewarded(conn: Connection, decision_ids: list[str]) -> list[str]:
+    """Those of ``decision_ids`` that have no reward yet."""
+    if not decision_ids:
+        return []
+    done = set(
         conn.execute(
-            rewards.insert().values(
-                decision_id=decision_id,
-                workspace_id=workspace_id,
-                profile_id=row["profile_id"],
-                value=value,
-                source="api",
-                received_at=now,
+            sa.select(rewards.c.decision_id).where(rewards.c.decision_id.in_(decision_ids))
+        ).scalars()
+    )
+    return [d for d in decision_ids if d not in done]
+
+
+def reward_conversions(
+    conn: Connection, workspace_id: int, decision_ids: list[str], now: datetime
+) -> int:
+    """Reward 1 to the bandit decisions among ``decision_ids`` that a conversion was just
+    credited to and that have no reward yet (inside the ingest transaction)."""
+    config = compiled_config(conn, workspace_id)
+    if not config.settings.rewards.from_conversions or not decision_ids:
+        return 0
+    rows = (
+        conn.execute(
+            sa.select(decisions).where(
+                decisions.c.id.in_(decision_ids), decisions.c.reason == "bandit"
             )
         )
-        version = None
-        experience = row["experience"]
-        if row["reason"] == "bandit" and experience is not None and row["variant"] is not None:
-            stored = config.snapshot.of("experience").get(experience)
-            if stored is not None and stored.allocation == "bandit":
-                context = row["context"] or {}
-                features = context.get("features") if isinstance(context, dict) else None
-                version = bandit_hook().learn(
-                    conn, workspace_id, experience, stored.bandit or BanditSettings(),
-                    row["variant"], features, value,
-                )  # fmt: skip
-    return Reward(decision_id, value, experience, row["variant"], version is not None, version)
+        .mappings()
+        .all()
+    )
+    deadline = timedelta(hours=config.settings.rewards.deadline_hours)
+    fresh = set(unrewarded(conn, [r["id"] for r in rows]))
+    count = 0
+    for row in rows:
+        if row["id"] in fresh and now - row["decided_at"] <= deadline:
+            record_reward(conn, workspace_id, row, 1.0, "conversion", now, config)
+            count += 1
+    return count
+
+
+#: The worker job that gives unrewarded bandit decisions their default reward.
+DEFAULTS_JOB = "decide.default_rewards"
+#: Decisions are looked for this long after their deadline, then left alone.
+_LOOK_BACK = timedelta(days=7)
+
+
+def default_rewards(engine: Engine, now: datetime | None = None) -> int:
+    """Give every bandit decision past its deadline without a reward the default reward;
+    returns how many were given."""
+    now = now or utcnow()
+    with engine.connect() as conn:
+        spaces = [w.id for w in storage.list_workspaces(conn)]
+    given = 0
+    for workspace_id in spaces:
+        with storage.write_transaction(engine) as conn:
+            config = compiled_config(conn, workspace_id)
+            rules = config.settings.rewards
+            if rules.default is None:
+                continue
+            due = now - timedelta(hours=rules.deadline_hours)
+            rows = (
+                conn.execute(
+                    sa.select(decisions).where(
+                        decisions.c.workspace_id == workspace_id,
+                        decisions.c.reason == "bandit",
+                        decisions.c.decided_at < due,
+                        decisions.c.decided_at >= due - _LOOK_BACK,
+                        ~sa.exists().where(rewards.c.decision_id == decisions.c.id),
+                    )
+                )
+                .mappings()
+                .all()
+            )
+            for row in rows:
+                record_reward(conn, workspace_id, row, rules.default, "default", now, config)
+            given += len(rows)
+    return given
+
+
+def _defaults_job(engine: Engine, job: storage.Job) -> None:
+    del job
+    given = default_rewards(engine)
+    if given:
+        log.info("gave %d bandit decisions their default reward", given)
+
+
+def install_rewards() -> None:
+    """Have the worker give default rewards every 10 minutes."""
+    storage.register_job(DEFAULTS_JOB, _defaults_job)
+    storage.register_periodic(DEFAULTS_JOB, every_seconds=600)
