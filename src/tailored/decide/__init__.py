@@ -54,6 +54,7 @@ from ._model import (
     Placement,
     Settings,
 )
+from ._offpolicy import logged_feedback
 from ._rewards import Reward, default_rewards, reward_decision
 from ._sticky import EXPOSURE_EVENT
 from ._store import DecideObject, Snapshot, check_snapshot, load_snapshot, parse, to_body
@@ -121,6 +122,7 @@ __all__ = [
     "load_person",
     "load_snapshot",
     "load_workspace_file",
+    "logged_feedback",
     "parse",
     "plan",
     "reward_decision",
