@@ -9,7 +9,18 @@ import typer
 from tailored import __version__
 from tailored.core import TailoredError
 
-from . import _apply, _bandits, _db, _import, _keys, _profiles, _recommend, _segments, _workspaces
+from . import (
+    _apply,
+    _bandits,
+    _db,
+    _experiments,
+    _import,
+    _keys,
+    _profiles,
+    _recommend,
+    _segments,
+    _workspaces,
+)
 from ._context import errors
 from ._demo import demo
 from ._serve import serve, worker
@@ -29,6 +40,7 @@ app.add_typer(_keys.app, name="keys")
 app.add_typer(_workspaces.app, name="workspaces")
 app.add_typer(_recommend.app, name="recommend")
 app.add_typer(_bandits.app, name="bandits")
+app.add_typer(_experiments.app, name="experiments")
 app.command()(serve)
 app.command()(worker)
 app.command()(demo)
