@@ -28,6 +28,7 @@ from ._recommend_api import router as recommend_router
 from ._responses import FastJSONResponse
 from ._segments_api import router as segments_router
 from ._state import AppState
+from ._stats_api import router as stats_router
 
 log = logging.getLogger("tailored.server")
 
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(recommend_router)
     app.include_router(decide_router)
     app.include_router(decide_config_router)
+    app.include_router(stats_router)
     app.include_router(ofrep_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContext)
