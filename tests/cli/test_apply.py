@@ -276,7 +276,7 @@ def test_unknown_section_names_the_allowed_ones(env, tmp_path):
     assert result.exit_code == 1
     assert (
         "workspace.yaml:2: widgets: unknown section; use settings, segments, placements, "
-        "experiments, experiences, flags" in result.output
+        "metrics, experiments, experiences, flags" in result.output
     )
 
 

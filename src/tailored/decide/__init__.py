@@ -51,10 +51,12 @@ from ._model import (
     Experiment,
     Flag,
     Kind,
+    Metric,
     Placement,
     Settings,
 )
 from ._offpolicy import logged_feedback
+from ._results import CSV_COLUMNS, experiment_results
 from ._rewards import Reward, default_rewards, reward_decision
 from ._sticky import EXPOSURE_EVENT
 from ._store import DecideObject, Snapshot, check_snapshot, load_snapshot, parse, to_body
@@ -70,6 +72,7 @@ from ._workspace_file import (
 )
 
 __all__ = [
+    "CSV_COLUMNS",
     "EXPOSURE_EVENT",
     "KINDS",
     "Audience",
@@ -93,6 +96,7 @@ __all__ = [
     "FlagValue",
     "Kind",
     "LocalBandits",
+    "Metric",
     "Person",
     "Placement",
     "Plan",
@@ -113,6 +117,7 @@ __all__ = [
     "default_rewards",
     "delete",
     "evaluate_feature",
+    "experiment_results",
     "export_workspace",
     "exposure_messages",
     "format_problem",

@@ -35,9 +35,9 @@ Key = Annotated[
     ),
 ]
 
-Kind = Literal["placement", "experience", "experiment", "flag", "settings"]
+Kind = Literal["placement", "experience", "experiment", "flag", "metric", "settings"]
 #: Every kind of decide object, in the order they are applied (references point backwards).
-KINDS: tuple[Kind, ...] = ("settings", "placement", "experiment", "flag", "experience")
+KINDS: tuple[Kind, ...] = ("settings", "placement", "metric", "experiment", "flag", "experience")
 
 
 class _Strict(BaseModel):
@@ -174,6 +174,51 @@ class Experiment(_Strict):
         """The variants' weights normalized to sum to 1."""
         total = sum(v.weight for v in self.variants)
         return tuple(v.weight / total for v in self.variants)
+
+
+MetricType = Literal["conversion", "count", "sum", "ratio", "retention"]
+
+
+class Metric(_Strict):
+    """What an experiment is judged by, per person, from the events after their first exposure.
+
+    - ``conversion``: did ``event`` happen within the window (0 or 1);
+    - ``count``: how many ``event`` s; ``sum``: the sum of ``property`` over them (revenue);
+    - ``ratio``: ``numerator`` over ``denominator`` (two count or sum metrics), compared by
+      the delta method (average order value = revenue / orders);
+    - ``retention``: did ``event`` (any event when omitted) happen between ``after_hours``
+      and the end of the window.
+
+    A ``guardrail`` is watched for harm rather than hoped to rise.
+    """
+
+    key: Key
+    name: str = Field("", max_length=200)
+    description: str = Field("", max_length=2000)
+    type: MetricType = "conversion"
+    event: str | None = Field(None, min_length=1, max_length=200)
+    property: str | None = Field(None, min_length=1, max_length=200)
+    """The numeric property a ``sum`` adds up (``revenue``)."""
+    numerator: Key | None = None
+    denominator: Key | None = None
+    window_hours: float = Field(24.0 * 7, gt=0.0, le=24.0 * 90)
+    """Events up to this long after a person's first exposure count."""
+    after_hours: float = Field(24.0, ge=0.0)
+    """For ``retention``: the return must come at least this long after the exposure."""
+    higher_is_better: bool = True
+    guardrail: bool = False
+
+    @model_validator(mode="after")
+    def _shape(self) -> Metric:
+        if self.type in ("conversion", "count", "sum") and self.event is None:
+            raise ValueError(f"a {self.type} metric needs `event`: the event's name")
+        if self.type == "sum" and self.property is None:
+            raise ValueError("a sum metric needs `property`: the property to add up")
+        if self.type == "ratio" and (self.numerator is None or self.denominator is None):
+            raise ValueError("a ratio metric needs `numerator` and `denominator` (metric keys)")
+        if self.type == "retention" and self.after_hours >= self.window_hours:
+            raise ValueError("after_hours must be below window_hours")
+        return self
 
 
 class Variant(_Strict):
@@ -406,6 +451,7 @@ MODELS: dict[Kind, type[_Strict]] = {
     "experience": Experience,
     "experiment": Experiment,
     "flag": Flag,
+    "metric": Metric,
     "settings": Settings,
 }
 

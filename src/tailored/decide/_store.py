@@ -30,13 +30,14 @@ from ._model import (
     Experiment,
     Flag,
     Kind,
+    Metric,
     Placement,
     Settings,
     check_key,
 )
 from ._tables import decide_objects
 
-DecideObject = Placement | Experience | Experiment | Flag | Settings
+DecideObject = Placement | Experience | Experiment | Flag | Metric | Settings
 
 
 def parse(kind: str, body: Any, *, where: str = "") -> DecideObject:
@@ -187,6 +188,23 @@ def check_snapshot(snap: Snapshot) -> list[dict[str, str]]:
             want = sorted(v.key for v in test.variants)
             if sorted(rule.values or {}) != want:
                 problem(f"{loc}.rules[{n}].values", f"needs one value for each of {want}")
+    metrics: dict[str, Metric] = snap.of("metric")
+    for key, test in experiments.items():
+        for n, name in enumerate(test.metrics):
+            if name not in metrics:
+                problem(f"experiments.{key}.metrics[{n}]", f"no metric {name!r}")
+    for key, metric in metrics.items():
+        for part in ("numerator", "denominator"):
+            ref = getattr(metric, part)
+            if ref is None:
+                continue
+            other = metrics.get(ref)
+            if other is None:
+                problem(f"metrics.{key}.{part}", f"no metric {ref!r}")
+            elif other.type not in ("count", "sum"):
+                problem(
+                    f"metrics.{key}.{part}", f"{ref!r} is a {other.type} metric; use a count or sum"
+                )
     cycle = _prerequisite_cycle(flags)
     if cycle:
         problem(

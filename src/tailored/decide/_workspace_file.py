@@ -60,6 +60,7 @@ SECTIONS: dict[str, str] = {
     "settings": "settings",
     "segments": "segment",
     "placements": "placement",
+    "metrics": "metric",
     "experiments": "experiment",
     "experiences": "experience",
     "flags": "flag",

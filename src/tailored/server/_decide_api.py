@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+import csv
+import io
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -95,3 +97,39 @@ def reward(
         engine_of(request), principal.workspace_id, decision_id, body.value
     )
     return rewarded.to_json()
+
+
+@router.get(
+    "/v1/experiments/{key}/results",
+    summary="Results per variant and metric, with a recommendation (server key)",
+    response_model=None,
+)
+def results(
+    request: Request,
+    key: str,
+    principal: ServerKey,
+    format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
+    alpha: Annotated[float, Query(gt=0.0, lt=0.5)] = 0.05,
+    correction: Annotated[
+        Literal["benjamini-hochberg", "holm", "bonferroni"], Query()
+    ] = "benjamini-hochberg",
+) -> dict[str, Any] | Response:
+    """Users per variant; per metric and variant the mean, absolute and relative lift with
+    intervals, p-value (raw and adjusted across comparisons), always-valid p-value and
+    interval, chance to beat control; SRM; a recommendation (`ship`, `keep_running`, `stop`,
+    `check_setup`) and the primary metric's cumulative lift per day. `format=csv` gives the
+    per-metric rows as CSV."""
+    found = decide.experiment_results(
+        engine_of(request), principal.workspace_id, key, alpha=alpha, correction=correction
+    )
+    if format == "json":
+        return found
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=decide.CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(found["metrics"])
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{key}-results.csv"'},
+    )

@@ -25,6 +25,7 @@ _PLURALS = {
     "experience": "experiences",
     "experiment": "experiments",
     "flag": "flags",
+    "metric": "metrics",
 }
 
 
