@@ -30,7 +30,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 
 from tailored.core import NotFound, ValidationError, utcnow
@@ -45,100 +47,142 @@ _HOUR_MS = 3_600_000
 
 
 @dataclass
-class _Person:
-    variant: str
-    first: int  # epoch ms of the first exposure
-    events: list[tuple[str, int, dict[str, Any]]]
+class _Data:
+    """Exposed people and their later events, as arrays."""
+
+    people: list[str]
+    variant: npt.NDArray[np.int64]
+    """Index into the experiment's variants of each person's variant."""
+    first: npt.NDArray[np.int64]
+    """Epoch ms of each person's first exposure."""
+    person: npt.NDArray[np.int64]
+    """Per event: the index of its person."""
+    name: npt.NDArray[np.object_]
+    ts: npt.NDArray[np.int64]
+    props: dict[str, npt.NDArray[np.float64]]
+    """Per event and summed property: its numeric value (0 when not a number)."""
+
+    @property
+    def size(self) -> int:
+        return len(self.people)
 
 
 def _ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
+    return round(moment.timestamp() * 1000)
 
 
-def _exposures(
-    engine: Engine, workspace_id: int, key: str, until: datetime
-) -> tuple[dict[str, _Person], int]:
-    """First exposure and variant per person; how many were seen in several variants."""
-    query = (
-        sa.select(
-            decisions.c.profile_id,
-            decisions.c.variant,
-            sa.func.min(decisions.c.decided_at).label("first"),
-        )
+def _epoch_ms(dialect: str, column: Any) -> Any:
+    """``column`` (a UTC time) as epoch milliseconds, worked out by the database."""
+    if dialect == "sqlite":
+        return sa.func.round((sa.func.julianday(column) - 2440587.5) * 86400000.0)
+    return sa.func.round(sa.extract("epoch", column) * 1000.0)
+
+
+def _numeric_property(dialect: str, prop: str) -> Any:
+    """``properties[prop]`` when it is a JSON number, else 0 (worked out by the database)."""
+    column = events.c.properties
+    if dialect == "sqlite":
+        path = '$."' + prop.replace('"', '""') + '"'
+        return sa.case(
+            (sa.func.json_type(column, path).in_(["integer", "real"]),
+             sa.func.json_extract(column, path)),
+            else_=0.0,
+        )  # fmt: skip
+    document = sa.type_coerce(column, JSONB)
+    return sa.case(
+        (sa.func.jsonb_typeof(document[prop]) == "number",
+         sa.cast(document[prop].astext, sa.Float)),
+        else_=0.0,
+    )  # fmt: skip
+
+
+def _exposed(workspace_id: int, key: str) -> Any:
+    return (
+        decisions.c.workspace_id == workspace_id,
+        decisions.c.experiment == key,
+        decisions.c.reason == "experiment",
+    )
+
+
+def _load(
+    engine: Engine,
+    workspace_id: int,
+    key: str,
+    variants: list[str],
+    names: set[str] | None,
+    properties: set[str],
+    until: datetime,
+) -> tuple[_Data, int]:
+    """The exposed people (those seen in one variant only) and their events; how many were
+    left out for being seen in several."""
+    code = {v: n for n, v in enumerate(variants)}
+    dialect = engine.dialect.name
+    first_ms = _epoch_ms(dialect, sa.func.min(decisions.c.decided_at))
+    exposures = (
+        sa.select(decisions.c.profile_id, decisions.c.variant, first_ms)
         .where(
-            decisions.c.workspace_id == workspace_id,
-            decisions.c.experiment == key,
-            decisions.c.reason == "experiment",
+            *_exposed(workspace_id, key),
             decisions.c.decided_at <= until,
             decisions.c.profile_id.is_not(None),
         )
         .group_by(decisions.c.profile_id, decisions.c.variant)
     )
-    seen: dict[str, list[tuple[str, int]]] = {}
+    seen: dict[str, tuple[int, int] | None] = {}
     with engine.connect() as conn:
-        for profile_id, variant, first in conn.execute(query):
-            seen.setdefault(profile_id, []).append((variant, _ms(first)))
-    people = {p: _Person(v[0][0], v[0][1], []) for p, v in seen.items() if len(v) == 1}
-    return people, len(seen) - len(people)
-
-
-def _load_events(
-    engine: Engine,
-    workspace_id: int,
-    key: str,
-    people: dict[str, _Person],
-    names: set[str] | None,
-    until: datetime,
-) -> None:
-    """Attach each exposed person's events after their first exposure (``names`` only)."""
-    exposed = (
-        sa.select(decisions.c.profile_id)
-        .where(
-            decisions.c.workspace_id == workspace_id,
-            decisions.c.experiment == key,
-            decisions.c.reason == "experiment",
-        )
-        .distinct()
+        for profile_id, variant, first in conn.execute(exposures).all():
+            if profile_id in seen or variant not in code:
+                seen[profile_id] = None
+            else:
+                seen[profile_id] = (code[variant], int(first))
+        kept = {p: v for p, v in seen.items() if v is not None}
+        index = {p: n for n, p in enumerate(kept)}
+        pairs = list(kept.values())
+        ordered = sorted(properties)
+        columns = [events.c.profile_id, events.c.event, _epoch_ms(dialect, events.c.timestamp)]
+        columns += [_numeric_property(dialect, prop) for prop in ordered]
+        query = sa.select(*columns).where(
+            events.c.workspace_id == workspace_id,
+            events.c.type == "track",
+            events.c.profile_id.in_(sa.select(decisions.c.profile_id).where(
+                *_exposed(workspace_id, key)).distinct()),
+            events.c.timestamp <= until,
+            events.c.event != "Experience Viewed",
+        )  # fmt: skip
+        if names is not None:
+            query = query.where(events.c.event.in_(sorted(names)))
+        rows = [row for row in conn.execute(query).all() if row[0] in index]
+    person = [index[row[0]] for row in rows]
+    values = {prop: [float(row[3 + n] or 0.0) for row in rows] for n, prop in enumerate(ordered)}
+    data = _Data(
+        people=list(kept),
+        variant=np.array([v for v, _ in pairs], dtype=np.int64),
+        first=np.array([f for _, f in pairs], dtype=np.int64),
+        person=np.array(person, dtype=np.int64),
+        name=np.array([row[1] or "" for row in rows], dtype=object),
+        ts=np.array([int(row[2]) for row in rows], dtype=np.int64),
+        props={p: np.array(v, dtype=np.float64) for p, v in values.items()},
     )
-    query = sa.select(
-        events.c.profile_id, events.c.event, events.c.timestamp, events.c.properties
-    ).where(
-        events.c.workspace_id == workspace_id,
-        events.c.type == "track",
-        events.c.profile_id.in_(exposed),
-        events.c.timestamp <= until,
-    )
-    if names is not None:
-        query = query.where(events.c.event.in_(sorted(names)))
-    with engine.connect() as conn:
-        for profile_id, name, timestamp, properties in conn.execute(query):
-            person = people.get(profile_id)
-            ts = _ms(timestamp)
-            if person is not None and ts >= person.first and name != "Experience Viewed":
-                person.events.append((name or "", ts, properties or {}))
+    return data, len(seen) - len(kept)
 
 
-def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return 0.0
-    return float(value) if math.isfinite(value) else 0.0
-
-
-def _value(metric: Metric, person: _Person, cutoff: int | None = None) -> float:
-    """The person's value of a non-ratio metric, from events up to ``cutoff`` (epoch ms)."""
-    start = person.first + (int(metric.after_hours * _HOUR_MS) if metric.type == "retention" else 0)
-    end = person.first + int(metric.window_hours * _HOUR_MS)
+def _values(metric: Metric, data: _Data, cutoff: int | None = None) -> npt.NDArray[np.float64]:
+    """Every person's value of a non-ratio metric, from events up to ``cutoff`` (epoch ms)."""
+    first = data.first[data.person]
+    after = int(metric.after_hours * _HOUR_MS) if metric.type == "retention" else 0
+    end = first + int(metric.window_hours * _HOUR_MS)
     if cutoff is not None:
-        end = min(end, cutoff)
-    hits = [
-        props for name, ts, props in person.events
-        if start <= ts <= end and (metric.event is None or name == metric.event)
-    ]  # fmt: skip
+        end = np.minimum(end, cutoff)
+    mask = (data.ts >= first + after) & (data.ts <= end)
+    if metric.event is not None:
+        mask &= data.name == metric.event
+    who = data.person[mask]
+    if metric.type == "sum":
+        weights = data.props[metric.property or ""][mask]
+        return np.bincount(who, weights=weights, minlength=data.size).astype(np.float64)
+    counts = np.bincount(who, minlength=data.size).astype(np.float64)
     if metric.type in ("conversion", "retention"):
-        return 1.0 if hits else 0.0
-    if metric.type == "count":
-        return float(len(hits))
-    return sum(_number(props.get(metric.property or "")) for props in hits)
+        return (counts > 0).astype(np.float64)
+    return counts
 
 
 @dataclass(frozen=True)
@@ -152,22 +196,27 @@ class _Arms:
 def _summaries(
     metric: Metric,
     metrics: Mapping[str, Metric],
-    groups: Mapping[str, list[_Person]],
+    data: _Data,
+    variants: list[str],
     cutoff: int | None = None,
 ) -> _Arms:
     arms: dict[str, stats.ArmStats] = {}
     means: dict[str, float] = {}
-    for variant, members in groups.items():
+    present = np.ones(data.size, dtype=bool) if cutoff is None else data.first <= cutoff
+    if metric.type == "ratio":
+        num = _values(metrics[metric.numerator or ""], data, cutoff)
+        den = _values(metrics[metric.denominator or ""], data, cutoff)
+    else:
+        vals = _values(metric, data, cutoff)
+    for code, variant in enumerate(variants):
+        members = present & (data.variant == code)
         if metric.type == "ratio":
-            num = metrics[metric.numerator or ""]
-            den = metrics[metric.denominator or ""]
-            a = np.array([_value(num, p, cutoff) for p in members], dtype=np.float64)
-            b = np.array([_value(den, p, cutoff) for p in members], dtype=np.float64)
+            a, b = num[members], den[members]
             means[variant] = float(a.sum() / b.sum()) if b.sum() else math.nan
-            if len(members) >= 2 and b.sum() > 0:
+            if len(a) >= 2 and b.sum() > 0:
                 arms[variant] = stats.RatioStats.from_values(a, b)
             continue
-        values = np.array([_value(metric, p, cutoff) for p in members], dtype=np.float64)
+        values = vals[members]
         means[variant] = float(values.mean()) if len(values) else math.nan
         if metric.type in ("conversion", "retention"):
             arms[variant] = stats.ProportionStats(len(values), int(values.sum()))
@@ -264,16 +313,12 @@ def experiment_results(
             f"experiment {key!r} names no metrics; add `metrics: [...]` to it",
             [{"loc": "metrics", "message": "at least one metric"}],
         )
-    people, multiple = _exposures(engine, workspace_id, key, now)
-    _load_events(engine, workspace_id, key, people, _event_names(chosen, metrics), now)
     variants = [v.key for v in experiment.variants]
-    groups: dict[str, list[_Person]] = {v: [] for v in variants}
-    for person in people.values():
-        if person.variant in groups:
-            groups[person.variant].append(person)
-    counts = [len(groups[v]) for v in variants]
+    names, properties = _needs(chosen, metrics)
+    data, multiple = _load(engine, workspace_id, key, variants, names, properties, now)
+    counts = [int(np.count_nonzero(data.variant == n)) for n in range(len(variants))]
     srm = stats.srm_test(counts, list(experiment.weights))
-    rows = _metric_rows(chosen, metrics, groups, variants, alpha)
+    rows = _metric_rows(chosen, metrics, data, variants, alpha)
     _adjust(rows, correction)
     result = {
         "experiment": key,
@@ -286,36 +331,43 @@ def experiment_results(
         "srm": {"p_value": srm.p_value, "mismatch": srm.mismatch, "threshold": srm.threshold},
         "metrics": rows,
         "recommendation": _recommend(rows, chosen, srm.mismatch, variants[0], alpha),
-        "timeline": _timeline(chosen[0], metrics, groups, variants, alpha, now),
+        "timeline": _timeline(chosen[0], metrics, data, variants, alpha, now),
     }
     return dict(_clean(result))
 
 
-def _event_names(chosen: Iterable[Metric], metrics: Mapping[str, Metric]) -> set[str] | None:
-    names: set[str] = set()
+def _needs(
+    chosen: Iterable[Metric], metrics: Mapping[str, Metric]
+) -> tuple[set[str] | None, set[str]]:
+    """The event names the metrics read (None: every event) and the properties they sum."""
+    names: set[str] | None = set()
+    properties: set[str] = set()
     for metric in chosen:
         parts = [metric]
         if metric.type == "ratio":
             parts = [metrics[metric.numerator or ""], metrics[metric.denominator or ""]]
         for part in parts:
+            if part.property is not None and part.type == "sum":
+                properties.add(part.property)
             if part.event is None:
-                return None  # retention on any event
-            names.add(part.event)
-    return names
+                names = None  # retention on any event
+            elif names is not None:
+                names.add(part.event)
+    return names, properties
 
 
 def _metric_rows(
     chosen: list[Metric],
     metrics: Mapping[str, Metric],
-    groups: Mapping[str, list[_Person]],
+    data: _Data,
     variants: list[str],
     alpha: float,
 ) -> list[dict[str, Any]]:
     rows = []
     control = variants[0]
     for metric in chosen:
-        arms = _summaries(metric, metrics, groups)
-        for variant in variants:
+        arms = _summaries(metric, metrics, data, variants)
+        for code, variant in enumerate(variants):
             row: dict[str, Any] = {
                 "metric": metric.key,
                 "type": metric.type,
@@ -323,7 +375,7 @@ def _metric_rows(
                 "higher_is_better": metric.higher_is_better,
                 "variant": variant,
                 "control": variant == control,
-                "users": len(groups[variant]),
+                "users": int(np.count_nonzero(data.variant == code)),
                 "mean": arms.means.get(variant),
             }
             if variant != control and control in arms.stats and variant in arms.stats:
@@ -382,29 +434,29 @@ def _recommend(
 def _timeline(
     metric: Metric,
     metrics: Mapping[str, Metric],
-    groups: Mapping[str, list[_Person]],
+    data: _Data,
     variants: list[str],
     alpha: float,
     now: datetime,
     days: int = 30,
 ) -> list[dict[str, Any]]:
-    """The primary metric's cumulative lift per variant at the end of each day, for plots."""
-    firsts = [p.first for members in groups.values() for p in members]
-    if not firsts:
+    """The primary metric's cumulative lift per variant at the end of each of the latest
+    ``days`` days, for plots."""
+    if not data.size:
         return []
-    start = datetime.fromtimestamp(min(firsts) / 1000, tz=now.tzinfo).date()
-    start = max(start, now.date() - timedelta(days=days - 1))  # the latest ``days`` days
+    start = datetime.fromtimestamp(int(data.first.min()) / 1000, tz=now.tzinfo).date()
+    start = max(start, now.date() - timedelta(days=days - 1))
     points = []
     day = start
+    control = variants[0]
     while day <= now.date():
         end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=now.tzinfo)
         cutoff = _ms(min(end, now))
-        subset = {v: [p for p in members if p.first <= cutoff] for v, members in groups.items()}
-        arms = _summaries(metric, metrics, subset, cutoff)
-        control = variants[0]
-        for variant in variants[1:]:
-            point: dict[str, Any] = {"date": day.isoformat(), "variant": variant,
-                                     "users": len(subset[variant])}  # fmt: skip
+        arms = _summaries(metric, metrics, data, variants, cutoff)
+        present = data.first <= cutoff
+        for code, variant in enumerate(variants[1:], start=1):
+            users = int(np.count_nonzero(present & (data.variant == code)))
+            point: dict[str, Any] = {"date": day.isoformat(), "variant": variant, "users": users}
             if control in arms.stats and variant in arms.stats:
                 found = _compare(metric, arms.stats[control], arms.stats[variant], alpha)
                 point |= {k: found.get(k) for k in ("lift", "always_valid_ci_low",
