@@ -32,7 +32,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 
 from tailored.core import NotFound, ValidationError, utcnow
@@ -78,22 +77,10 @@ def _epoch_ms(dialect: str, column: Any) -> Any:
     return sa.func.round(sa.extract("epoch", column) * 1000.0)
 
 
-def _numeric_property(dialect: str, prop: str) -> Any:
-    """``properties[prop]`` when it is a JSON number, else 0 (worked out by the database)."""
-    column = events.c.properties
-    if dialect == "sqlite":
-        path = '$."' + prop.replace('"', '""') + '"'
-        return sa.case(
-            (sa.func.json_type(column, path).in_(["integer", "real"]),
-             sa.func.json_extract(column, path)),
-            else_=0.0,
-        )  # fmt: skip
-    document = sa.type_coerce(column, JSONB)
-    return sa.case(
-        (sa.func.jsonb_typeof(document[prop]) == "number",
-         sa.cast(document[prop].astext, sa.Float)),
-        else_=0.0,
-    )  # fmt: skip
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0.0
+    return float(value) if math.isfinite(value) else 0.0
 
 
 def _exposed(workspace_id: int, key: str) -> Any:
@@ -139,7 +126,8 @@ def _load(
         pairs = list(kept.values())
         ordered = sorted(properties)
         columns = [events.c.profile_id, events.c.event, _epoch_ms(dialect, events.c.timestamp)]
-        columns += [_numeric_property(dialect, prop) for prop in ordered]
+        if ordered:
+            columns.append(events.c.properties)
         query = sa.select(*columns).where(
             events.c.workspace_id == workspace_id,
             events.c.type == "track",
@@ -152,7 +140,7 @@ def _load(
             query = query.where(events.c.event.in_(sorted(names)))
         rows = [row for row in conn.execute(query).all() if row[0] in index]
     person = [index[row[0]] for row in rows]
-    values = {prop: [float(row[3 + n] or 0.0) for row in rows] for n, prop in enumerate(ordered)}
+    values = {prop: [_number((row[3] or {}).get(prop)) for row in rows] for prop in ordered}
     data = _Data(
         people=list(kept),
         variant=np.array([v for v, _ in pairs], dtype=np.int64),
