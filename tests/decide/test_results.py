@@ -116,3 +116,45 @@ def test_results_over_http_with_csv(live_server):
     assert len(rows) == 10 and rows[0]["metric"] == "buyers"
     assert client.get("/v1/experiments/nope/results", headers=server).status_code == 404
     assert client.get("/v1/experiments/checkout/results?alpha=2", headers=server).status_code == 422
+
+
+def test_holdout_report_measures_the_lift_of_personalization(engine, configure, run, send):
+    configure(
+        settings=[{"holdout": {"percent": 50}}],
+        placement=[PLACEMENT],
+        metric=METRICS,
+        experience=[{"key": "all", "placement": "cta", "variants": [{"key": "v"}]}],
+    )
+    groups = {}
+    for n in range(300):
+        user = f"user-{n}"
+        groups[user] = run(user_id=user).decisions["cta"].reason
+    messages = []
+    for n, (user, reason) in enumerate(groups.items()):
+        if n % 10 < (2 if reason == "holdout" else 5):
+            messages.append({"type": "track", "userId": user, "event": "Order Completed",
+                             "properties": {"revenue": 10.0}})  # fmt: skip
+    send(*messages)
+    found = decide.holdout_results(engine, WS, ["buyers", "revenue"])
+    held = sum(1 for r in groups.values() if r == "holdout")
+    assert found["users"] == {"holdout": held, "personalized": 300 - held}
+    assert found["srm"]["mismatch"] is False and found["holdout_percent"] == 50
+    lift = next(r for r in found["metrics"] if r["metric"] == "buyers" and not r["control"])
+    assert lift["variant"] == "personalized" and lift["lift"] > 0.2
+    assert lift["always_valid_p_value"] < 0.05
+    with pytest.raises(ValidationError):
+        decide.holdout_results(engine, WS, ["ghost"])
+
+
+def test_holdout_over_http(live_server):
+    server = {"Authorization": f"Bearer {live_server.key('server')}"}
+    admin = {"Authorization": f"Bearer {live_server.key('admin')}"}
+    client = live_server.client
+    assert client.post("/v1/metrics", json=METRICS[0], headers=admin).status_code == 201
+    answer = client.get("/v1/holdout/results?metrics=buyers", headers=server)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["users"] == {"holdout": 0, "personalized": 0}
+    assert client.get("/v1/holdout/results?metrics=ghost", headers=server).status_code == 422
+    assert client.get("/v1/holdout/results", headers=server).status_code == 422
+    table = client.get("/v1/holdout/results?metrics=buyers&format=csv", headers=server)
+    assert table.status_code == 200 and table.text.startswith("metric,")

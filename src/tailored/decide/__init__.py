@@ -56,7 +56,7 @@ from ._model import (
     Settings,
 )
 from ._offpolicy import logged_feedback
-from ._results import CSV_COLUMNS, experiment_results
+from ._results import CSV_COLUMNS, HOLDOUT_GROUPS, experiment_results, holdout_results
 from ._rewards import Reward, default_rewards, reward_decision
 from ._sticky import EXPOSURE_EVENT
 from ._store import DecideObject, Snapshot, check_snapshot, load_snapshot, parse, to_body
@@ -74,6 +74,7 @@ from ._workspace_file import (
 __all__ = [
     "CSV_COLUMNS",
     "EXPOSURE_EVENT",
+    "HOLDOUT_GROUPS",
     "KINDS",
     "Audience",
     "BanditChoice",
@@ -122,6 +123,7 @@ __all__ = [
     "exposure_messages",
     "format_problem",
     "get",
+    "holdout_results",
     "invalidate",
     "listing",
     "load_person",

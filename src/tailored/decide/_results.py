@@ -83,18 +83,40 @@ def _number(value: Any) -> float:
     return float(value) if math.isfinite(value) else 0.0
 
 
-def _exposed(workspace_id: int, key: str) -> Any:
-    return (
-        decisions.c.workspace_id == workspace_id,
-        decisions.c.experiment == key,
-        decisions.c.reason == "experiment",
+@dataclass(frozen=True)
+class _Cohort:
+    """Which logged decisions expose people, and what splits them into groups."""
+
+    where: tuple[Any, ...]
+    group: Any
+
+
+def _experiment_cohort(workspace_id: int, key: str) -> _Cohort:
+    return _Cohort(
+        (
+            decisions.c.workspace_id == workspace_id,
+            decisions.c.experiment == key,
+            decisions.c.reason == "experiment",
+        ),
+        decisions.c.variant,
+    )
+
+
+#: The two groups of the holdout report: the held-out people are its control.
+HOLDOUT_GROUPS = ("holdout", "personalized")
+
+
+def _holdout_cohort(workspace_id: int) -> _Cohort:
+    return _Cohort(
+        (decisions.c.workspace_id == workspace_id, decisions.c.placement.is_not(None)),
+        sa.case((decisions.c.reason == "holdout", "holdout"), else_="personalized"),
     )
 
 
 def _load(
     engine: Engine,
     workspace_id: int,
-    key: str,
+    cohort: _Cohort,
     variants: list[str],
     names: set[str] | None,
     properties: set[str],
@@ -105,14 +127,11 @@ def _load(
     code = {v: n for n, v in enumerate(variants)}
     dialect = engine.dialect.name
     first_ms = _epoch_ms(dialect, sa.func.min(decisions.c.decided_at))
+    group = cohort.group.label("group")
     exposures = (
-        sa.select(decisions.c.profile_id, decisions.c.variant, first_ms)
-        .where(
-            *_exposed(workspace_id, key),
-            decisions.c.decided_at <= until,
-            decisions.c.profile_id.is_not(None),
-        )
-        .group_by(decisions.c.profile_id, decisions.c.variant)
+        sa.select(decisions.c.profile_id, group, first_ms)
+        .where(*cohort.where, decisions.c.decided_at <= until, decisions.c.profile_id.is_not(None))
+        .group_by(decisions.c.profile_id, group)
     )
     seen: dict[str, tuple[int, int] | None] = {}
     with engine.connect() as conn:
@@ -131,8 +150,8 @@ def _load(
         query = sa.select(*columns).where(
             events.c.workspace_id == workspace_id,
             events.c.type == "track",
-            events.c.profile_id.in_(sa.select(decisions.c.profile_id).where(
-                *_exposed(workspace_id, key)).distinct()),
+            events.c.profile_id.in_(
+                sa.select(decisions.c.profile_id).where(*cohort.where).distinct()),
             events.c.timestamp <= until,
             events.c.event != "Experience Viewed",
         )  # fmt: skip
@@ -303,7 +322,8 @@ def experiment_results(
         )
     variants = [v.key for v in experiment.variants]
     names, properties = _needs(chosen, metrics)
-    data, multiple = _load(engine, workspace_id, key, variants, names, properties, now)
+    cohort = _experiment_cohort(workspace_id, key)
+    data, multiple = _load(engine, workspace_id, cohort, variants, names, properties, now)
     counts = [int(np.count_nonzero(data.variant == n)) for n in range(len(variants))]
     srm = stats.srm_test(counts, list(experiment.weights))
     rows = _metric_rows(chosen, metrics, data, variants, alpha)
@@ -321,6 +341,57 @@ def experiment_results(
         "recommendation": _recommend(rows, chosen, srm.mismatch, variants[0], alpha),
         "timeline": _timeline(chosen[0], metrics, data, variants, alpha, now),
     }
+    return dict(_clean(result))
+
+
+def holdout_results(
+    engine: Engine,
+    workspace_id: int,
+    metric_keys: list[str],
+    *,
+    now: datetime | None = None,
+    alpha: float = 0.05,
+    correction: stats.AdjustmentMethod = "benjamini-hochberg",
+) -> dict[str, Any]:
+    """The total lift of personalization: everyone who was decided for, the global holdout
+    (the control) against the personalized, on ``metric_keys`` from each person's first
+    decision. People who were in both groups (the holdout changed) are left out.
+
+    Raises:
+        ValidationError: no metrics, or an unknown one.
+    """
+    now = now or utcnow()
+    with engine.connect() as conn:
+        snap = load_snapshot(conn, workspace_id)
+    metrics: dict[str, Metric] = snap.of("metric")
+    unknown = [m for m in metric_keys if m not in metrics]
+    if unknown or not metric_keys:
+        raise ValidationError(
+            f"name one or more metrics of this workspace; unknown: {unknown or 'none given'}",
+            [{"loc": "metrics", "message": "metric keys, comma-separated"}],
+        )
+    chosen = [metrics[m] for m in metric_keys]
+    variants = list(HOLDOUT_GROUPS)
+    names, properties = _needs(chosen, metrics)
+    cohort = _holdout_cohort(workspace_id)
+    data, multiple = _load(engine, workspace_id, cohort, variants, names, properties, now)
+    counts = [int(np.count_nonzero(data.variant == n)) for n in range(len(variants))]
+    share = snap.settings.holdout.percent / 100
+    srm = stats.srm_test(counts, [share, 1 - share]) if 0 < share < 1 else None
+    rows = _metric_rows(chosen, metrics, data, variants, alpha)
+    _adjust(rows, correction)
+    result = {
+        "holdout_percent": snap.settings.holdout.percent,
+        "computed_at": now.isoformat(),
+        "alpha": alpha,
+        "correction": correction,
+        "users": dict(zip(variants, counts, strict=True)),
+        "excluded_multiple_variants": multiple,
+        "srm": None if srm is None else {
+            "p_value": srm.p_value, "mismatch": srm.mismatch, "threshold": srm.threshold},
+        "metrics": rows,
+        "timeline": _timeline(chosen[0], metrics, data, variants, alpha, now),
+    }  # fmt: skip
     return dict(_clean(result))
 
 

@@ -122,8 +122,34 @@ def results(
     found = decide.experiment_results(
         engine_of(request), principal.workspace_id, key, alpha=alpha, correction=correction
     )
-    if format == "json":
-        return found
+    return found if format == "json" else _csv(found, key)
+
+
+@router.get(
+    "/v1/holdout/results",
+    summary="The total lift of personalization: holdout against everyone else (server key)",
+    response_model=None,
+)
+def holdout(
+    request: Request,
+    principal: ServerKey,
+    metrics: Annotated[str, Query(description="Metric keys, comma-separated.")],
+    format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
+    alpha: Annotated[float, Query(gt=0.0, lt=0.5)] = 0.05,
+    correction: Annotated[
+        Literal["benjamini-hochberg", "holm", "bonferroni"], Query()
+    ] = "benjamini-hochberg",
+) -> dict[str, Any] | Response:
+    """The global holdout (the control) against the personalized, on the metrics named, from
+    each person's first decision: the same figures as an experiment's results."""
+    keys = [m.strip() for m in metrics.split(",") if m.strip()]
+    found = decide.holdout_results(
+        engine_of(request), principal.workspace_id, keys, alpha=alpha, correction=correction
+    )
+    return found if format == "json" else _csv(found, "holdout")
+
+
+def _csv(found: dict[str, Any], name: str) -> Response:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=decide.CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
@@ -131,5 +157,5 @@ def results(
     return Response(
         buffer.getvalue(),
         media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{key}-results.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}-results.csv"'},
     )
