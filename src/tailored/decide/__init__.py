@@ -31,17 +31,7 @@ from . import _log, _privacy, _rewards, _sticky
 from ._bandit import BanditChoice, BanditHook, LocalBandits, bandit_hook, set_bandit_hook
 from ._compiled import CompiledConfig, compiled_config, invalidate
 from ._definitions import BanditContext, ContextualBandit, FeatureDefinition, FeatureRule
-from ._engine import (
-    DecideRequest,
-    DecideResult,
-    Decision,
-    FlagValue,
-    Person,
-    decide,
-    decide_for,
-    exposure_messages,
-    load_person,
-)
+from ._engine import DecideResult, Decision, FlagValue, decide, decide_for, exposure_messages
 from ._features import FeatureEvaluator, FeatureResult, FeatureSource, evaluate_feature
 from ._manage import delete, get, listing, save, save_many
 from ._model import (
@@ -56,6 +46,7 @@ from ._model import (
     Settings,
 )
 from ._offpolicy import logged_feedback
+from ._person import DecideRequest, Person, load_person
 from ._results import CSV_COLUMNS, HOLDOUT_GROUPS, experiment_results, holdout_results
 from ._rewards import Reward, default_rewards, reward_decision
 from ._sticky import EXPOSURE_EVENT

@@ -101,15 +101,21 @@ def new_policy(settings: BanditSettings) -> bandits.BasePolicy[Any]:
     return cls(config)
 
 
+def attribute_path(attributes: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted ``path`` of ``attributes`` (None where it leads nowhere)."""
+    value: Any = attributes
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
 def features_of(settings: BanditSettings, attributes: Mapping[str, Any]) -> list[float] | None:
     """The numeric context of a request: each feature path's value, 0.0 when not a number."""
     if settings.policy not in _CONTEXTUAL:
         return None
     out = []
     for path in settings.features:
-        value: Any = attributes
-        for part in path.split("."):
-            value = value.get(part) if isinstance(value, Mapping) else None
+        value = attribute_path(attributes, path)
         if isinstance(value, (bool, int | float)):
             out.append(float(value))
         else:
@@ -137,19 +143,28 @@ class LocalBandits:
         self._lock = threading.Lock()
         self._random = random.Random(seed)
 
+    def _fresh(
+        self, engine: Engine, workspace_id: int, experience: str, settings: BanditSettings
+    ) -> tuple[_Held | None, bool]:
+        """The policy in memory, and whether it may be used without asking the database."""
+        held = self._policies.get((engine.url.render_as_string(), workspace_id, experience))
+        if held is None or not (held.settings is settings or held.settings == settings):
+            return None, False
+        return held, time.monotonic() - held.checked < self.recheck_seconds
+
     def _held(
         self, conn: Connection, workspace_id: int, experience: str, settings: BanditSettings
     ) -> _Held:
-        key = (conn.engine.url.render_as_string(), workspace_id, experience)
-        held = self._policies.get(key)
+        held, fresh = self._fresh(conn.engine, workspace_id, experience, settings)
         now = time.monotonic()
-        if held is not None and (held.settings is settings or held.settings == settings):
-            if now - held.checked < self.recheck_seconds:
+        if held is not None:
+            if fresh:
                 return held
             stored = _stored_version(conn, workspace_id, experience)
             held.checked = now
             if stored == held.policy.updates or (stored is None and not held.policy.updates):
                 return held
+        key = (conn.engine.url.render_as_string(), workspace_id, experience)
         with self._lock:
             policy = _load(conn, workspace_id, experience, settings) or new_policy(settings)
             held = self._policies[key] = _Held(settings, policy, now)
@@ -172,17 +187,10 @@ class LocalBandits:
         features: list[float] | None,
     ) -> BanditChoice:
         """Draw an arm from the experience's policy."""
-        key = (engine.url.render_as_string(), workspace_id, experience)
-        held = self._policies.get(key)
-        fresh = (
-            held is not None
-            and (held.settings is settings or held.settings == settings)
-            and time.monotonic() - held.checked < self.recheck_seconds
-        )
-        if not fresh:
+        held, fresh = self._fresh(engine, workspace_id, experience, settings)
+        if held is None or not fresh:
             with engine.connect() as conn:
                 held = self._held(conn, workspace_id, experience, settings)
-        assert held is not None
         policy = held.policy
         if features is not None:
             with self._lock:

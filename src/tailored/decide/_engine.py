@@ -13,32 +13,28 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from tailored import events as events_stage
-from tailored import profiles as profiles_stage
 from tailored.core import TailoredError, ValidationError, utcnow
 from tailored.experiments import assignment
-from tailored.profiles import find_profile, identities
-from tailored.profiles import profiles as profiles_table
+from tailored.profiles import find_profile
 from tailored.recommend import recommend_for
-from tailored.segments import members, profile_attributes
 
-from ._bandit import bandit_hook, features_of
+from ._bandit import attribute_path, bandit_hook, features_of
 from ._compiled import (
     CompiledConfig,
     CompiledExperience,
     CompiledFlag,
     audience_matches,
     compiled_config,
-    invalidate,
 )
 from ._model import BanditSettings, Placement
+from ._person import DecideRequest, Person, has_consent, load_person, request_attributes
 from ._sticky import EXPOSURE_EVENT, LIBRARY, STATE_KEY
 from ._writer import exposure_writer
 
@@ -49,26 +45,6 @@ Reason = Literal[
     "rules", "experiment", "bandit", "recommendations", "holdout", "consent", "default"
 ]
 FlagReason = Literal["default", "targeting", "rollout", "experiment", "prerequisite", "disabled"]
-
-
-@dataclass(frozen=True)
-class DecideRequest:
-    """Who is deciding, in what context, and for what."""
-
-    user_id: str | None = None
-    anonymous_id: str | None = None
-    context: Mapping[str, Any] = field(default_factory=dict)
-    """The request's context in Segment's shape: ``page``, ``userAgent``, ``locale``..."""
-    placements: tuple[str, ...] | None = None
-    """Placements to decide; every placement when None."""
-    flags: tuple[str, ...] | None = None
-    """Flags to evaluate; every flag when None."""
-    attributes: Mapping[str, Any] = field(default_factory=dict)
-    """Extra attributes for conditions (they win over the profile's)."""
-    dry_run: bool = False
-    """Decide without logging exposures (previews, QA)."""
-    gpc: bool = False
-    """The request carried the Global Privacy Control signal (``Sec-GPC: 1``)."""
 
 
 @dataclass(frozen=True)
@@ -148,72 +124,6 @@ class DecideResult:
         }
 
 
-@dataclass(frozen=True)
-class Person:
-    """What a decision knows of the person."""
-
-    profile_id: str | None
-    state: dict[str, Any]
-    segments: frozenset[str]
-    score: dict[str, Any] | None
-
-
-_scores = profiles_stage.scores
-# Built once: a decision reads the person, scores and segment ids in one prepared statement.
-_SEGMENT_IDS = (
-    sa.select(sa.func.aggregate_strings(sa.cast(members.c.segment_id, sa.String), ","))
-    .where(members.c.profile_id == profiles_table.c.id)
-    .scalar_subquery()
-)
-_PERSON = (
-    sa.select(
-        identities.c.kind,
-        identities.c.value,
-        profiles_table.c.id,
-        profiles_table.c.state,
-        _scores.c.recency,
-        _scores.c.frequency,
-        _scores.c.monetary,
-        _scores.c.segment,
-        _scores.c.p_alive,
-        _SEGMENT_IDS.label("segment_ids"),
-    )
-    .join(profiles_table, profiles_table.c.id == identities.c.profile_id)
-    .outerjoin(_scores, _scores.c.profile_id == profiles_table.c.id)
-    .where(
-        identities.c.workspace_id == sa.bindparam("workspace"),
-        identities.c.kind.in_(["user", "anonymous"]),
-        identities.c.value.in_(sa.bindparam("ids", expanding=True)),
-        profiles_table.c.merged_into.is_(None),
-    )
-)
-
-
-def load_person(
-    conn: Connection, workspace_id: int, ids: list[str], config: CompiledConfig
-) -> tuple[Person, CompiledConfig]:
-    """The person known by the first of ``ids`` that has a profile (a stranger otherwise);
-    an id is looked up as a ``userId`` before an ``anonymousId``."""
-    rows = conn.execute(_PERSON, {"workspace": workspace_id, "ids": ids}).all()
-    if not rows:
-        return Person(None, {}, frozenset(), None), config
-    row = min(rows, key=lambda r: (ids.index(r.value), r.kind != "user"))
-    segment_ids = [int(s) for s in row.segment_ids.split(",")] if row.segment_ids else []
-    if any(s not in config.segment_keys for s in segment_ids):
-        invalidate(conn, workspace_id)  # a segment this process has not compiled yet
-        config = compiled_config(conn, workspace_id)
-    keys = config.segment_keys
-    segments = frozenset(keys[s] for s in segment_ids if s in keys)
-    score = None
-    if row.recency is not None:
-        score = {
-            "rfm": {"recency": row.recency, "frequency": row.frequency, "monetary": row.monetary},
-            "rfm_segment": row.segment,
-            "probability_alive": row.p_alive,
-        }
-    return Person(str(row.id), row.state or {}, segments, score), config
-
-
 #: Hex characters of a decision id: 80 random bits, so ids of billions of decisions never meet.
 DECISION_ID_LENGTH = 20
 
@@ -221,84 +131,6 @@ DECISION_ID_LENGTH = 20
 def _decision_id() -> str:
     """``dec_`` and 20 hex characters from the OS's random source."""
     return "dec_" + os.urandom(DECISION_ID_LENGTH // 2).hex()
-
-
-#: Attributes taken from the request's context, and the profile's cheap parts.
-_CONTEXT_ATTRIBUTES = frozenset({"page", "referrer", "utm", "channel", "device", "locale"})
-_CHEAP_PROFILE = frozenset({"traits", "consent", "rfm", "rfm_segment", "probability_alive"})
-_ALWAYS = frozenset({"id", "user_id", "anonymous_id", "profile_id", "segments", "context"})
-
-
-def request_attributes(
-    request: DecideRequest,
-    person: Person,
-    now: datetime,
-    hash_id: str,
-    reads: frozenset[str] | None = None,
-) -> dict[str, Any]:
-    """The attributes conditions see: profile fields, segments, and the request's context.
-
-    With ``reads`` (the names the configuration's conditions use) only the groups those names
-    need are worked out: the profile's computed traits and the parsed context are the costly
-    ones.
-    """
-    attrs: dict[str, Any] = {}
-    state = person.state
-    computed = None if reads is None else reads - _ALWAYS - _CONTEXT_ATTRIBUTES - _CHEAP_PROFILE
-    if computed is None or computed:
-        if state:
-            attrs.update(profile_attributes(state, now, person.score, computed))
-    elif reads is not None and reads & _CHEAP_PROFILE:
-        attrs["traits"] = {key: entry[0] for key, entry in state.get("traits", {}).items()}
-        attrs["consent"] = {key: entry[0] for key, entry in state.get("consent", {}).items()}
-        if person.score is not None:
-            attrs["rfm"] = person.score["rfm"]
-            attrs["rfm_segment"] = person.score["rfm_segment"]
-            attrs["probability_alive"] = person.score["probability_alive"]
-    attrs.update(
-        {
-            "id": hash_id,
-            "user_id": request.user_id,
-            "anonymous_id": request.anonymous_id,
-            "profile_id": person.profile_id,
-            "segments": sorted(person.segments),
-            "context": request.context,
-        }
-    )
-    if reads is None or reads & (_CONTEXT_ATTRIBUTES - {"locale"}):
-        attrs.update(context_attributes(request.context))
-    elif "locale" in reads:
-        attrs["locale"] = events_stage.normalize_locale(request.context.get("locale"))
-    attrs.update(request.attributes)
-    return attrs
-
-
-def context_attributes(context: Mapping[str, Any]) -> dict[str, Any]:
-    """``page``, ``referrer``, ``utm``, ``channel``, ``device`` and ``locale`` of a context."""
-    parsed = events_stage.parse_context({"context": context}, ip_mode="drop")
-    return {
-        "page": {"url": parsed.page_url, "path": parsed.page_path, "host": parsed.page_host},
-        "referrer": {"host": parsed.referrer_host, "type": parsed.referrer_type},
-        "utm": {
-            "source": parsed.utm_source,
-            "medium": parsed.utm_medium,
-            "campaign": parsed.utm_campaign,
-        },
-        "channel": parsed.channel,
-        "device": {"type": parsed.device_type, "browser": parsed.browser, "os": parsed.os},
-        "locale": parsed.locale,
-    }
-
-
-def has_consent(person: Person, request: DecideRequest) -> bool:
-    """Whether personalization is allowed: not withdrawn and no Global Privacy Control."""
-    if request.gpc or request.context.get("gpc") in (True, 1, "1", "true"):
-        return False
-    choices = events_stage.consent_choices(request.context)
-    if "personalization" in choices:
-        return choices["personalization"][0]
-    entry = person.state.get("consent", {}).get("personalization")
-    return True if entry is None else bool(entry[0])
 
 
 class _Decider:
@@ -421,7 +253,7 @@ class _Decider:
         if slot is not None:
             strategy, k = slot.strategy, slot.k
             if slot.item_from:
-                found = _path(self.attributes, slot.item_from)
+                found = attribute_path(self.attributes, slot.item_from)
                 item = found if isinstance(found, str) else None
         try:
             recs = recommend_for(
@@ -494,13 +326,6 @@ class _Decider:
                 return FlagValue(model.key, rule.value, rule.id, "rollout", rule.id)
             return FlagValue(model.key, rule.value, rule.id, "targeting", rule.id)
         return FlagValue(model.key, model.default, "default", "default")
-
-
-def _path(attributes: Mapping[str, Any], path: str) -> Any:
-    value: Any = attributes
-    for part in path.split("."):
-        value = value.get(part) if isinstance(value, Mapping) else None
-    return value
 
 
 def decide_for(

@@ -25,7 +25,8 @@ from ._sticky import EXPOSURE_EVENT, LIBRARY
 from ._tables import attributions, decisions
 
 
-def _number(value: Any) -> float | None:
+def number(value: Any) -> float | None:
+    """``value`` as a float when it is a JSON number (not a boolean), else None."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
@@ -34,7 +35,7 @@ def _number(value: Any) -> float | None:
 def conversion_value(properties: dict[str, Any]) -> float | None:
     """What a conversion was worth: ``revenue``, else ``value``, else ``total``."""
     for name in ("revenue", "value", "total"):
-        found = _number(properties.get(name))
+        found = number(properties.get(name))
         if found is not None:
             return found
     return None
@@ -74,7 +75,7 @@ def _decision_row(workspace_id: int, row: EventRow) -> dict[str, Any]:
         "experiment": text("experiment"),
         "variant": text("variant"),
         "reason": text("reason") or "default",
-        "propensity": _number(props.get("propensity")) or 1.0,
+        "propensity": number(props.get("propensity")) or 1.0,
         "version": version if isinstance(version, int) else None,
         "context": kept or None,
         "decided_at": row["timestamp"],

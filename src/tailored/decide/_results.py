@@ -38,6 +38,7 @@ from tailored.core import NotFound, ValidationError, utcnow
 from tailored.events import events
 from tailored.experiments import stats
 
+from ._log import number
 from ._model import Experiment, Metric
 from ._store import load_snapshot
 from ._tables import decisions
@@ -75,12 +76,6 @@ def _epoch_ms(dialect: str, column: Any) -> Any:
     if dialect == "sqlite":
         return sa.func.round((sa.func.julianday(column) - 2440587.5) * 86400000.0)
     return sa.func.round(sa.extract("epoch", column) * 1000.0)
-
-
-def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return 0.0
-    return float(value) if math.isfinite(value) else 0.0
 
 
 @dataclass(frozen=True)
@@ -159,7 +154,7 @@ def _load(
             query = query.where(events.c.event.in_(sorted(names)))
         rows = [row for row in conn.execute(query).all() if row[0] in index]
     person = [index[row[0]] for row in rows]
-    values = {prop: [_number((row[3] or {}).get(prop)) for row in rows] for prop in ordered}
+    values = {prop: [number((row[3] or {}).get(prop)) or 0.0 for row in rows] for prop in ordered}
     data = _Data(
         people=list(kept),
         variant=np.array([v for v, _ in pairs], dtype=np.int64),
@@ -321,26 +316,13 @@ def experiment_results(
             [{"loc": "metrics", "message": "at least one metric"}],
         )
     variants = [v.key for v in experiment.variants]
-    names, properties = _needs(chosen, metrics)
     cohort = _experiment_cohort(workspace_id, key)
-    data, multiple = _load(engine, workspace_id, cohort, variants, names, properties, now)
-    counts = [int(np.count_nonzero(data.variant == n)) for n in range(len(variants))]
-    srm = stats.srm_test(counts, list(experiment.weights))
-    rows = _metric_rows(chosen, metrics, data, variants, alpha)
-    _adjust(rows, correction)
-    result = {
-        "experiment": key,
-        "status": experiment.status,
-        "computed_at": now.isoformat(),
-        "alpha": alpha,
-        "correction": correction,
-        "users": dict(zip(variants, counts, strict=True)),
-        "excluded_multiple_variants": multiple,
-        "srm": {"p_value": srm.p_value, "mismatch": srm.mismatch, "threshold": srm.threshold},
-        "metrics": rows,
-        "recommendation": _recommend(rows, chosen, srm.mismatch, variants[0], alpha),
-        "timeline": _timeline(chosen[0], metrics, data, variants, alpha, now),
-    }
+    report = _report(engine, workspace_id, cohort, chosen, metrics, variants,
+                     list(experiment.weights), now, alpha, correction)  # fmt: skip
+    srm = report["srm"]
+    recommendation = _recommend(report["metrics"], chosen, srm["mismatch"], variants[0], alpha)
+    result = {"experiment": key, "status": experiment.status, **report,
+              "recommendation": recommendation}  # fmt: skip
     return dict(_clean(result))
 
 
@@ -371,17 +353,33 @@ def holdout_results(
             [{"loc": "metrics", "message": "metric keys, comma-separated"}],
         )
     chosen = [metrics[m] for m in metric_keys]
-    variants = list(HOLDOUT_GROUPS)
+    share = snap.settings.holdout.percent / 100
+    weights = [share, 1 - share] if 0 < share < 1 else None
+    report = _report(engine, workspace_id, _holdout_cohort(workspace_id), chosen, metrics,
+                     list(HOLDOUT_GROUPS), weights, now, alpha, correction)  # fmt: skip
+    return dict(_clean({"holdout_percent": snap.settings.holdout.percent, **report}))
+
+
+def _report(
+    engine: Engine,
+    workspace_id: int,
+    cohort: _Cohort,
+    chosen: list[Metric],
+    metrics: Mapping[str, Metric],
+    variants: list[str],
+    weights: list[float] | None,
+    now: datetime,
+    alpha: float,
+    correction: stats.AdjustmentMethod,
+) -> dict[str, Any]:
+    """Users, SRM (against ``weights``, when given), the metric rows and the timeline."""
     names, properties = _needs(chosen, metrics)
-    cohort = _holdout_cohort(workspace_id)
     data, multiple = _load(engine, workspace_id, cohort, variants, names, properties, now)
     counts = [int(np.count_nonzero(data.variant == n)) for n in range(len(variants))]
-    share = snap.settings.holdout.percent / 100
-    srm = stats.srm_test(counts, [share, 1 - share]) if 0 < share < 1 else None
+    srm = None if weights is None else stats.srm_test(counts, weights)
     rows = _metric_rows(chosen, metrics, data, variants, alpha)
     _adjust(rows, correction)
-    result = {
-        "holdout_percent": snap.settings.holdout.percent,
+    return {
         "computed_at": now.isoformat(),
         "alpha": alpha,
         "correction": correction,
@@ -392,7 +390,6 @@ def holdout_results(
         "metrics": rows,
         "timeline": _timeline(chosen[0], metrics, data, variants, alpha, now),
     }  # fmt: skip
-    return dict(_clean(result))
 
 
 def _needs(

@@ -96,12 +96,7 @@ def reward_decision(
                 f"are taken for {rules.deadline_hours:g} hours after a decision",
                 [{"loc": "decision_id", "message": "past the reward deadline"}],
             )
-        if (
-            rules.once
-            and conn.execute(
-                sa.select(rewards.c.id).where(rewards.c.decision_id == decision_id).limit(1)
-            ).first()
-        ):
+        if rules.once and not unrewarded(conn, [decision_id]):
             raise Conflict(f"decision {decision_id} has a reward already; each takes one")
         version = record_reward(conn, workspace_id, row, value, "api", now, config)
         experience = row["experience"]

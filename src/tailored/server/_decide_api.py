@@ -99,6 +99,14 @@ def reward(
     return rewarded.to_json()
 
 
+FormatQuery = Annotated[Literal["json", "csv"], Query(description="json or csv")]
+AlphaQuery = Annotated[float, Query(gt=0.0, lt=0.5, description="Significance level.")]
+CorrectionQuery = Annotated[
+    Literal["benjamini-hochberg", "holm", "bonferroni"],
+    Query(description="Adjustment of p-values across metrics and variants."),
+]
+
+
 @router.get(
     "/v1/experiments/{key}/results",
     summary="Results per variant and metric, with a recommendation (server key)",
@@ -108,11 +116,9 @@ def results(
     request: Request,
     key: str,
     principal: ServerKey,
-    format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
-    alpha: Annotated[float, Query(gt=0.0, lt=0.5)] = 0.05,
-    correction: Annotated[
-        Literal["benjamini-hochberg", "holm", "bonferroni"], Query()
-    ] = "benjamini-hochberg",
+    format: FormatQuery = "json",
+    alpha: AlphaQuery = 0.05,
+    correction: CorrectionQuery = "benjamini-hochberg",
 ) -> dict[str, Any] | Response:
     """Users per variant; per metric and variant the mean, absolute and relative lift with
     intervals, p-value (raw and adjusted across comparisons), always-valid p-value and
@@ -134,11 +140,9 @@ def holdout(
     request: Request,
     principal: ServerKey,
     metrics: Annotated[str, Query(description="Metric keys, comma-separated.")],
-    format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
-    alpha: Annotated[float, Query(gt=0.0, lt=0.5)] = 0.05,
-    correction: Annotated[
-        Literal["benjamini-hochberg", "holm", "bonferroni"], Query()
-    ] = "benjamini-hochberg",
+    format: FormatQuery = "json",
+    alpha: AlphaQuery = 0.05,
+    correction: CorrectionQuery = "benjamini-hochberg",
 ) -> dict[str, Any] | Response:
     """The global holdout (the control) against the personalized, on the metrics named, from
     each person's first decision: the same figures as an experiment's results."""
