@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
+import numpy as np
 import pytest
 
 from tailored import decide
 from tailored.core import NotFound, ValidationError
 from tailored.experiments import stats
 
-from .conftest import WS
+from .conftest import WS, track
 
 METRICS = [
     {"key": "buyers", "type": "conversion", "event": "Order Completed"},
@@ -84,6 +86,41 @@ def test_no_effect_keeps_running(engine, configure, run, send):
     _run_test(configure, run, send, lift=False)
     found = decide.experiment_results(engine, WS, "checkout")
     assert found["recommendation"]["action"] == "keep_running"
+
+
+def test_cuped_uses_the_same_metric_before_exposure(engine, configure, run, send):
+    configure(placement=[PLACEMENT], metric=METRICS, experiment=[TEST], experience=[EXPERIENCE])
+    people = {f"user-{n}": n for n in range(240)}
+    variant = {user: run(user_id=user).decisions["cta"].variant for user in people}
+    messages, pre, post = [], {}, {}
+    for user, n in people.items():
+        habit = n % 5  # how much this person buys: before exposure and after alike
+        pre[user] = habit
+        post[user] = habit + (n % 3 == 0) + (variant[user] == "new")
+        messages += [track(user, "Order Completed", ago=timedelta(days=2), revenue=1.0)
+                     for _ in range(habit)]  # fmt: skip
+        messages += [track(user, "Order Completed", revenue=1.0) for _ in range(post[user])]
+    for number, message in enumerate(messages):
+        message["messageId"] = f"m-{number}"
+    send(*messages)
+    found = decide.experiment_results(engine, WS, "checkout")
+    row = next(r for r in found["metrics"] if r["metric"] == "orders" and r["variant"] == "new")
+    arms = {
+        v: stats.CupedStats.from_values(
+            np.array([post[u] for u in people if variant[u] == v], dtype=float),
+            np.array([pre[u] for u in people if variant[u] == v], dtype=float),
+        )
+        for v in ("control", "new")
+    }
+    adjusted = stats.cuped_adjust(arms["control"], arms["new"])
+    expected = stats.welch_ttest(adjusted.control, adjusted.treatment)
+    assert row["cuped_lift"] == pytest.approx(expected.estimate, abs=1e-9)
+    assert row["cuped_p_value"] == pytest.approx(expected.p_value, abs=1e-9)
+    assert row["cuped_variance_reduction"] == pytest.approx(adjusted.variance_reduction)
+    assert row["cuped_variance_reduction"] > 0.5
+    assert row["cuped_ci_high"] - row["cuped_ci_low"] < row["ci_high"] - row["ci_low"]
+    ratio = next(r for r in found["metrics"] if r["metric"] == "aov" and r["variant"] == "new")
+    assert "cuped_lift" not in ratio
 
 
 def test_errors(engine, configure):

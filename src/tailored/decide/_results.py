@@ -9,6 +9,11 @@ z), the always-valid sequential test, and the Bayesian chance to beat control. p
 adjusted across every (metric, variant) comparison (Benjamini-Hochberg by default), and the
 split is checked for sample ratio mismatch.
 
+Non-ratio metrics also carry the CUPED-adjusted lift (``cuped_*``): each person's value of
+the same metric over the window of the same length just before their first exposure is the
+covariate, so a metric that people's history predicts is read with a narrower interval. The
+adjusted test is fixed-horizon; the recommendation reads the unadjusted always-valid one.
+
 The recommendation reads the first metric as the primary one:
 
 - ``check_setup``: the split does not match the weights (SRM): nothing else can be trusted;
@@ -37,6 +42,7 @@ from sqlalchemy.engine import Engine
 from tailored.core import NotFound, ValidationError, utcnow
 from tailored.events import events
 from tailored.experiments import stats
+from tailored.experiments.stats import CupedStats
 
 from ._log import number
 from ._model import Experiment, Metric
@@ -167,14 +173,24 @@ def _load(
     return data, len(seen) - len(kept)
 
 
-def _values(metric: Metric, data: _Data, cutoff: int | None = None) -> npt.NDArray[np.float64]:
-    """Every person's value of a non-ratio metric, from events up to ``cutoff`` (epoch ms)."""
+def _values(
+    metric: Metric, data: _Data, cutoff: int | None = None, *, pre: bool = False
+) -> npt.NDArray[np.float64]:
+    """Every person's value of a non-ratio metric, from events up to ``cutoff`` (epoch ms).
+
+    With ``pre``, the same metric over the window of the same length that ends just before
+    the person's first exposure (CUPED's covariate).
+    """
     first = data.first[data.person]
-    after = int(metric.after_hours * _HOUR_MS) if metric.type == "retention" else 0
-    end = first + int(metric.window_hours * _HOUR_MS)
-    if cutoff is not None:
-        end = np.minimum(end, cutoff)
-    mask = (data.ts >= first + after) & (data.ts <= end)
+    window = int(metric.window_hours * _HOUR_MS)
+    if pre:
+        mask = (data.ts >= first - window) & (data.ts < first)
+    else:
+        after = int(metric.after_hours * _HOUR_MS) if metric.type == "retention" else 0
+        end = first + window
+        if cutoff is not None:
+            end = np.minimum(end, cutoff)
+        mask = (data.ts >= first + after) & (data.ts <= end)
     if metric.event is not None:
         mask &= data.name == metric.event
     who = data.person[mask]
@@ -193,6 +209,8 @@ class _Arms:
 
     stats: dict[str, stats.ArmStats]
     means: dict[str, float]
+    cuped: dict[str, CupedStats]
+    """Per variant, the metric with its pre-exposure value (not for ratio metrics)."""
 
 
 def _summaries(
@@ -204,12 +222,14 @@ def _summaries(
 ) -> _Arms:
     arms: dict[str, stats.ArmStats] = {}
     means: dict[str, float] = {}
+    cuped: dict[str, stats.CupedStats] = {}
     present = np.ones(data.size, dtype=bool) if cutoff is None else data.first <= cutoff
     if metric.type == "ratio":
         num = _values(metrics[metric.numerator or ""], data, cutoff)
         den = _values(metrics[metric.denominator or ""], data, cutoff)
     else:
         vals = _values(metric, data, cutoff)
+        pre = _values(metric, data, pre=True) if cutoff is None else None
     for code, variant in enumerate(variants):
         members = present & (data.variant == code)
         if metric.type == "ratio":
@@ -220,11 +240,13 @@ def _summaries(
             continue
         values = vals[members]
         means[variant] = float(values.mean()) if len(values) else math.nan
+        if pre is not None and len(values) >= 2:
+            cuped[variant] = stats.CupedStats.from_values(values, pre[members])
         if metric.type in ("conversion", "retention"):
             arms[variant] = stats.ProportionStats(len(values), int(values.sum()))
         elif len(values):
             arms[variant] = stats.SampleStats.from_values(values)
-    return _Arms(arms, means)
+    return _Arms(arms, means, cuped)
 
 
 def _fixed_horizon(
@@ -436,8 +458,27 @@ def _metric_rows(
             }
             if variant != control and control in arms.stats and variant in arms.stats:
                 row |= _compare(metric, arms.stats[control], arms.stats[variant], alpha)
+            if variant != control and control in arms.cuped and variant in arms.cuped:
+                row |= _cuped(arms.cuped[control], arms.cuped[variant], alpha)
             rows.append(row)
     return rows
+
+
+def _cuped(control: stats.CupedStats, treatment: stats.CupedStats, alpha: float) -> dict[str, Any]:
+    """The lift adjusted by CUPED (Welch's t on the adjusted values), when the pre-exposure
+    window carries information; nothing otherwise (say, every person is new)."""
+    if control.pre_variance == 0 and treatment.pre_variance == 0:
+        return {}
+    adjustment = stats.cuped_adjust(control, treatment)
+    try:
+        effect = stats.welch_ttest(adjustment.control, adjustment.treatment, alpha=alpha)
+    except ValidationError:
+        return {}
+    return {
+        "cuped_lift": effect.estimate, "cuped_ci_low": effect.ci_low,
+        "cuped_ci_high": effect.ci_high, "cuped_p_value": effect.p_value,
+        "cuped_variance_reduction": adjustment.variance_reduction,
+    }  # fmt: skip
 
 
 def _adjust(rows: list[dict[str, Any]], correction: stats.AdjustmentMethod) -> None:
@@ -527,5 +568,6 @@ CSV_COLUMNS = (
     "metric", "type", "guardrail", "variant", "control", "users", "mean", "lift", "ci_low",
     "ci_high", "relative_lift", "relative_ci_low", "relative_ci_high", "p_value",
     "p_value_adjusted", "always_valid_p_value", "always_valid_ci_low", "always_valid_ci_high",
-    "chance_to_beat_control", "note",
+    "chance_to_beat_control", "cuped_lift", "cuped_ci_low", "cuped_ci_high", "cuped_p_value",
+    "cuped_variance_reduction", "note",
 )  # fmt: skip
