@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from . import _log, _privacy, _rewards, _sticky
 from ._bandit import BanditChoice, BanditHook, LocalBandits, bandit_hook, set_bandit_hook
+from ._bandit_report import bandit_results
 from ._compiled import CompiledConfig, compiled_config, invalidate
 from ._definitions import BanditContext, ContextualBandit, FeatureDefinition, FeatureRule
 from ._engine import DecideResult, Decision, FlagValue, decide, decide_for, exposure_messages
@@ -99,6 +100,7 @@ __all__ = [
     "apply_plan",
     "attributions",
     "bandit_hook",
+    "bandit_results",
     "bandit_states",
     "check_snapshot",
     "compiled_config",

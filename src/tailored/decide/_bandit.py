@@ -160,7 +160,7 @@ class LocalBandits:
         if held is not None:
             if fresh:
                 return held
-            stored = _stored_version(conn, workspace_id, experience)
+            stored = stored_version(conn, workspace_id, experience)
             held.checked = now
             if stored == held.policy.updates or (stored is None and not held.policy.updates):
                 return held
@@ -235,7 +235,7 @@ class _Held:
     distribution: tuple[int, tuple[str, ...], list[float]] | None = None
 
 
-def _stored_version(conn: Connection, workspace_id: int, experience: str) -> int | None:
+def stored_version(conn: Connection, workspace_id: int, experience: str) -> int | None:
     return conn.execute(
         sa.select(bandit_states.c.version).where(
             bandit_states.c.workspace_id == workspace_id,

@@ -77,7 +77,7 @@ def _ms(moment: datetime) -> int:
     return round(moment.timestamp() * 1000)
 
 
-def _epoch_ms(dialect: str, column: Any) -> Any:
+def epoch_ms(dialect: str, column: Any) -> Any:
     """``column`` (a UTC time) as epoch milliseconds, worked out by the database."""
     if dialect == "sqlite":
         return sa.func.round((sa.func.julianday(column) - 2440587.5) * 86400000.0)
@@ -127,7 +127,7 @@ def _load(
     left out for being seen in several."""
     code = {v: n for n, v in enumerate(variants)}
     dialect = engine.dialect.name
-    first_ms = _epoch_ms(dialect, sa.func.min(decisions.c.decided_at))
+    first_ms = epoch_ms(dialect, sa.func.min(decisions.c.decided_at))
     group = cohort.group.label("group")
     exposures = (
         sa.select(decisions.c.profile_id, group, first_ms)
@@ -145,7 +145,7 @@ def _load(
         index = {p: n for n, p in enumerate(kept)}
         pairs = list(kept.values())
         ordered = sorted(properties)
-        columns = [events.c.profile_id, events.c.event, _epoch_ms(dialect, events.c.timestamp)]
+        columns = [events.c.profile_id, events.c.event, epoch_ms(dialect, events.c.timestamp)]
         if ordered:
             columns.append(events.c.properties)
         query = sa.select(*columns).where(
@@ -299,13 +299,13 @@ def _compare(
     return out
 
 
-def _clean(value: Any) -> Any:
+def clean(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: clean(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_clean(v) for v in value]
+        return [clean(v) for v in value]
     return value
 
 
@@ -345,7 +345,7 @@ def experiment_results(
     recommendation = _recommend(report["metrics"], chosen, srm["mismatch"], variants[0], alpha)
     result = {"experiment": key, "status": experiment.status, **report,
               "recommendation": recommendation}  # fmt: skip
-    return dict(_clean(result))
+    return dict(clean(result))
 
 
 def holdout_results(
@@ -379,7 +379,7 @@ def holdout_results(
     weights = [share, 1 - share] if 0 < share < 1 else None
     report = _report(engine, workspace_id, _holdout_cohort(workspace_id), chosen, metrics,
                      list(HOLDOUT_GROUPS), weights, now, alpha, correction)  # fmt: skip
-    return dict(_clean({"holdout_percent": snap.settings.holdout.percent, **report}))
+    return dict(clean({"holdout_percent": snap.settings.holdout.percent, **report}))
 
 
 def _report(

@@ -153,6 +153,25 @@ def holdout(
     return found if format == "json" else _csv(found, "holdout")
 
 
+@router.get(
+    "/v1/bandits/{key}/results",
+    summary="A bandit experience's allocation, reward per arm and regret (server key)",
+)
+def bandit_results(
+    request: Request,
+    key: str,
+    principal: ServerKey,
+    alpha: AlphaQuery = 0.05,
+    days: Annotated[int, Query(ge=1, le=365, description="Days of timeline.")] = 30,
+) -> dict[str, Any]:
+    """For bandit experience `key`: per arm the decisions, share, rewards and mean reward with
+    its interval; the estimated regret against the best arm in hindsight next to a uniform
+    split's; per day the allocation, mean propensities and cumulative regret."""
+    return decide.bandit_results(
+        engine_of(request), principal.workspace_id, key, alpha=alpha, days=days
+    )
+
+
 def _csv(found: dict[str, Any], name: str) -> Response:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=decide.CSV_COLUMNS, extrasaction="ignore")
