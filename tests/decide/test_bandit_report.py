@@ -97,9 +97,10 @@ def test_the_timeline_has_a_point_per_day(engine, configure, run):
     _learn(engine, run, people=20)
     found = decide.bandit_results(engine, WS, "offer", now=utcnow() + timedelta(days=3))
     assert len(found["timeline"]) == 1  # days without decisions are left out
-    assert decide.bandit_results(engine, WS, "offer", now=utcnow() - timedelta(days=1))[
-        "decisions"
-    ] == 0
+    assert (
+        decide.bandit_results(engine, WS, "offer", now=utcnow() - timedelta(days=1))["decisions"]
+        == 0
+    )
 
 
 def test_the_report_over_http(live_server):
