@@ -133,6 +133,22 @@ def test_conversions_reward_bandit_decisions(engine, configure, run, send):
         decide.reward_decision(engine, WS, clicked.decision_id, 1.0)
 
 
+def test_a_conversion_counts_by_when_it_happened_not_when_it_arrived(engine, configure, send):
+    configure(placement=[BANNER], experience=[BANDIT])
+    past = utcnow() - timedelta(days=5)
+    early = decide.decide(engine, WS, decide.DecideRequest(user_id="late"), now=past)
+    on_time = early.decisions["banner"].decision_id
+    send({"type": "track", "userId": "late", "event": "Experience Clicked",
+          "timestamp": (past + timedelta(hours=1)).isoformat(),
+          "properties": {"decision_id": on_time}})  # fmt: skip
+    old = decide.decide(engine, WS, decide.DecideRequest(user_id="slow"), now=past)
+    send({"type": "track", "userId": "slow", "event": "Experience Clicked",
+          "properties": {"decision_id": old.decisions["banner"].decision_id}})  # fmt: skip
+    with engine.connect() as conn:
+        given = conn.execute(sa.select(decide.rewards.c.decision_id)).scalars().all()
+    assert given == [on_time]
+
+
 def test_the_worker_gives_the_default_reward_after_the_deadline(engine, configure, run):
     configure(
         settings=[{"rewards": {"deadline_hours": 1, "default": 0.0}}],

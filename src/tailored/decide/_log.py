@@ -113,8 +113,12 @@ class DecisionLog:
                 credited += _by_person(conn, workspace_id, row, window)
         if credited:
             conn.execute(attributions.insert(), credited)
-            ids = list(dict.fromkeys(c["decision_id"] for c in credited))
-            reward_conversions(conn, workspace_id, ids, utcnow())
+            converted: dict[str, datetime] = {}
+            for credit in credited:
+                at = converted.get(credit["decision_id"])
+                if at is None or credit["occurred_at"] < at:
+                    converted[credit["decision_id"]] = credit["occurred_at"]
+            reward_conversions(conn, workspace_id, converted, utcnow())
 
 
 def _credit(row: EventRow, decision_id: str, workspace_id: int, method: str) -> dict[str, Any]:

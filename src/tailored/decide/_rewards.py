@@ -11,6 +11,7 @@ one still without a reward at the deadline gets the workspace's default (the wor
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -151,17 +152,19 @@ def unrewarded(conn: Connection, decision_ids: list[str]) -> list[str]:
 
 
 def reward_conversions(
-    conn: Connection, workspace_id: int, decision_ids: list[str], now: datetime
+    conn: Connection, workspace_id: int, converted: Mapping[str, datetime], now: datetime
 ) -> int:
-    """Reward 1 to the bandit decisions among ``decision_ids`` that a conversion was just
-    credited to and that have no reward yet (inside the ingest transaction)."""
+    """Reward 1 to the bandit decisions that a conversion was just credited to (``converted``:
+    decision id to when the conversion happened) and that have no reward yet (inside the
+    ingest transaction). A conversion counts when it happened before the decision's deadline,
+    however late its event arrives (a phone that was offline, a batch import)."""
     config = compiled_config(conn, workspace_id)
-    if not config.settings.rewards.from_conversions or not decision_ids:
+    if not config.settings.rewards.from_conversions or not converted:
         return 0
     rows = (
         conn.execute(
             sa.select(decisions).where(
-                decisions.c.id.in_(decision_ids), decisions.c.reason == "bandit"
+                decisions.c.id.in_(list(converted)), decisions.c.reason == "bandit"
             )
         )
         .mappings()
@@ -171,7 +174,7 @@ def reward_conversions(
     fresh = set(unrewarded(conn, [r["id"] for r in rows]))
     count = 0
     for row in rows:
-        if row["id"] in fresh and now - row["decided_at"] <= deadline:
+        if row["id"] in fresh and converted[row["id"]] - row["decided_at"] <= deadline:
             record_reward(conn, workspace_id, row, 1.0, "conversion", now, config)
             count += 1
     return count
