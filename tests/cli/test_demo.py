@@ -65,6 +65,20 @@ def test_demo_loads_prints_working_keys_and_examples(monkeypatch, tmp_path):
         "dark-mode",
     }
     assert answer["errors"] == []
+    # The workspace ran live over the last two weeks: every report has data to show.
+    assert "visits decided live" in result.output
+    with serve(
+        create_app(Settings(database_url=f"sqlite:///{tmp_path / 'tailored-demo.db'}"))
+    ) as url:
+        server = {"Authorization": f"Bearer {keys['server']}"}
+        reports = [
+            httpx.get(f"{url}{path}", headers=server)
+            for path in re.findall(r"'http://127\.0\.0\.1:8000(/v1/\w+/[\w-]*/?results[^']*)'",
+                                   result.output)
+        ]  # fmt: skip
+    assert len(reports) == 3 and all(r.status_code == 200 for r in reports)
+    assert all(sum(r.json().get("users", {"n": r.json().get("decisions")}).values()) > 0
+               for r in reports)  # fmt: skip
 
     again = runner.invoke(app, ["demo", "--no-serve", "--scale", "0.05"])
     assert "reusing the demo data" in again.output

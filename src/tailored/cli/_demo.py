@@ -14,7 +14,15 @@ from rich.panel import Panel
 
 from tailored import decide, events, profiles, recommend, segments, storage
 from tailored.core import Settings
-from tailored.demo import ShopConfig, generate_shop, load_items, load_messages, workspace_file
+from tailored.demo import (
+    ShopConfig,
+    TrialConfig,
+    generate_shop,
+    load_items,
+    load_messages,
+    run_trial,
+    workspace_file,
+)
 from tailored.recommend import Item, count_items
 
 from ._context import console, errors, load_settings, progress
@@ -22,6 +30,9 @@ from ._serve import HostOption, PortOption, run_server
 
 DEMO_DATABASE = "sqlite:///./tailored-demo.db"
 DEMO_KEY_PREFIX = "demo-"
+_CTA_RESULTS = "/v1/experiments/cta-copy/results"
+_HOLDOUT_RESULTS = "/v1/holdout/results?metrics=add-to-cart,orders,revenue"
+_BANDIT_RESULTS = "/v1/bandits/checkout-offer/results"
 
 
 def demo(
@@ -106,6 +117,18 @@ def _load(engine: sa.Engine, workspace_id: int, scale: float) -> None:
     with console.status("applying workspace.yaml: placements, experiments, experiences, flags"):
         wf = decide.load_workspace_file(workspace_file())
         decide.apply_plan(engine, workspace_id, decide.plan(engine, workspace_id, wf))
+    trial = TrialConfig()
+    with progress() as bar:
+        task = bar.add_task(f"the workspace live for {trial.days} days", total=None)
+        found = run_trial(
+            engine, workspace_id, shop, config=trial,
+            on_progress=lambda n, total: bar.update(task, completed=n, total=total),
+        )  # fmt: skip
+    console.print(
+        f"{found.visits:,} visits decided live: {found.decisions:,} decisions, "
+        f"{found.added:,} adds to cart, {found.orders:,} orders",
+        highlight=False,
+    )
 
 
 def _fresh_keys(engine: sa.Engine, workspace_id: int, settings: Settings) -> dict[str, str]:
@@ -211,9 +234,15 @@ def _print_examples(engine: sa.Engine, workspace_id: int, keys: dict[str, str], 
             f"TAILORED_DATABASE_URL='{engine.url.render_as_string()}' tailored export",
         ),
     ]
+    reports = [
+        ("The A/B test's results: free-returns lifts add-to-cart", _CTA_RESULTS),
+        ("The total lift of personalization: the 5% holdout against the rest", _HOLDOUT_RESULTS),
+        ("How the checkout bandit learned: allocation per day, reward per arm, regret",
+         _BANDIT_RESULTS),
+    ]  # fmt: skip
     examples += [
         (title, f"curl -H 'Authorization: Bearer {keys['server']}' '{base}{path}'")
-        for title, path in recommend.demo_examples(engine, workspace_id)
+        for title, path in [*recommend.demo_examples(engine, workspace_id), *reports]
     ]
     if "keen-no-order" in sizes:
         examples.append(

@@ -90,6 +90,11 @@ class Shop:
         """
         return EventWriter(self._history, self.products, self.visitors).events()
 
+    def browser_context(self, visitor: int) -> JSONObject:
+        """The ``context`` of the ``visitor``-th visitor's browser: user agent, locale, timezone."""
+        user_agent, locale, timezone = self._history.browsers[visitor]
+        return {"userAgent": user_agent, "locale": locale, "timezone": timezone}
+
     def product_dicts(self) -> list[JSONObject]:
         """The catalog as dicts in the shape of ``tailored.recommend.Item`` (for import)."""
         return [product.as_item() for product in self.products]
