@@ -1,7 +1,8 @@
 """Bandit policies: ``choose`` latency, ``update`` throughput and simulated regret.
 
 Latency goals (in-process, one core): ``choose`` p99 <= 200 us for 10 arms without context,
-<= 1 ms for 50 arms with 20 context features (LinUCB, linear Thompson sampling).
+<= 1 ms for 50 arms with 20 context features (LinUCB, linear Thompson sampling, Vowpal
+Wabbit).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from tailored.bandits import (
     LinUCB,
     LinUCBConfig,
     UniformRandom,
+    VowpalWabbit,
+    VowpalWabbitConfig,
     simulate,
 )
 
@@ -43,6 +46,7 @@ def _cases(seed: int) -> Iterator[tuple[str, BasePolicy[Any], int, int]]:
     yield "gaussian_thompson", GaussianThompson(rng=rng), 10, 0
     yield "linucb", LinUCB(LinUCBConfig(n_features=20), rng=rng), 50, 20
     yield "linear_thompson", LinearThompson(LinearThompsonConfig(n_features=20), rng=rng), 50, 20
+    yield "vw", VowpalWabbit(VowpalWabbitConfig(n_features=20), rng=rng), 50, 20
 
 
 def _contexts(rng: np.random.Generator, n: int, d: int) -> list[list[float] | None]:

@@ -30,6 +30,8 @@ from tailored.bandits import (
     UCB1Config,
     UniformConfig,
     UniformRandom,
+    VowpalWabbit,
+    VowpalWabbitConfig,
     policy_from_state,
 )
 from tailored.core import ValidationError
@@ -57,8 +59,11 @@ FACTORIES = {
     "linear_thompson": lambda rng: LinearThompson(
         LinearThompsonConfig(exploration_floor=FLOOR, n_features=D, draws=500), rng=rng
     ),
+    "vw": lambda rng: VowpalWabbit(
+        VowpalWabbitConfig(exploration_floor=FLOOR, n_features=D), rng=rng
+    ),
 }
-CONTEXTUAL = {"linucb", "linear_thompson"}
+CONTEXTUAL = {"linucb", "linear_thompson", "vw"}
 
 
 @pytest.fixture(params=sorted(FACTORIES))

@@ -167,3 +167,31 @@ def test_the_worker_gives_the_default_reward_after_the_deadline(engine, configur
             conn.execute(sa.select(decide.rewards.c.decision_id, decide.rewards.c.source)).all()
         )
     assert sources == {silent.decision_id: "default", rewarded.decision_id: "api"}
+
+
+def test_a_vowpal_wabbit_bandit_learns_and_survives_a_restart(engine, configure):
+    # How well it uses the context is measured in tests/bandits (the contextual simulation).
+    learner = {"policy": "vw", "features": ["score"], "settings": {"exploration_floor": 0.02}}
+    vw = {**BANDIT, "key": "vw-offer", "bandit": learner}
+    configure(placement=[BANNER], experience=[vw])
+    for n in range(200):
+        score = 1.0 + n % 2
+        request = decide.DecideRequest(user_id=f"v{n}", attributes={"score": score})
+        decision = decide.decide(engine, WS, request).decisions["banner"]
+        assert decision.reason == "bandit" and decision.features == [score]
+        decide.reward_decision(engine, WS, decision.decision_id, float(decision.variant == "b"))
+    settings = decide.parse("experience", vw).bandit
+    policy = decide.bandit_hook().policy(engine, WS, "vw-offer", settings)
+    assert policy.updates == 200
+    assert policy.probabilities([1.0], ["a", "b"])[1] > 0.6
+    assert policy.probabilities([2.0], ["a", "b"])[1] > 0.6
+    previous = decide.bandit_hook()
+    decide.set_bandit_hook(decide.LocalBandits())
+    try:
+        restored = decide.bandit_hook().policy(engine, WS, "vw-offer", settings)
+        assert restored.updates == 200
+        assert restored.probabilities([1.0], ["a", "b"]) == pytest.approx(
+            policy.probabilities([1.0], ["a", "b"])
+        )
+    finally:
+        decide.set_bandit_hook(previous)

@@ -18,6 +18,7 @@ from ._config import (
     PolicyConfig,
     UCB1Config,
     UniformConfig,
+    VowpalWabbitConfig,
 )
 from ._counting import UCB1, EpsilonGreedy, ExploreThenCommit, UniformRandom
 from ._environments import (
@@ -50,6 +51,7 @@ from ._policy import (
 from ._reward_models import ArmMeanModel, RewardModel, RidgeModel
 from ._simulate import cumulative_regret, default_policies, simulate
 from ._thompson import BernoulliThompson, GaussianThompson
+from ._vw import VowpalWabbit
 
 __all__ = [
     "ESTIMATORS",
@@ -84,6 +86,8 @@ __all__ = [
     "UCB1Config",
     "UniformConfig",
     "UniformRandom",
+    "VowpalWabbit",
+    "VowpalWabbitConfig",
     "contextual_environment",
     "cumulative_regret",
     "default_policies",

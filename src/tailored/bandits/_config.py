@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -114,3 +116,23 @@ class LinearThompsonConfig(PolicyConfig):
 
     draws: int = Field(default=400, ge=1)
     """Monte Carlo draws per arm used to estimate the action distribution for a context."""
+
+
+class VowpalWabbitConfig(PolicyConfig):
+    """Settings of :class:`~tailored.bandits.VowpalWabbit` (``cb_explore_adf``)."""
+
+    n_features: int = Field(ge=1)
+    """Length of the numeric context vector (zeros are left out: sparse contexts are cheap)."""
+
+    explore: Literal["epsilon", "squarecb"] = "squarecb"
+    """Vowpal Wabbit's exploration: ``epsilon``-greedy, or SquareCB (Foster and Rakhlin,
+    2020), which explores arms in proportion to how close they look to the best."""
+
+    epsilon: float = Field(default=0.05, ge=0.0, le=1.0)
+    """For ``explore: epsilon``: the probability spread uniformly over the arms."""
+
+    gamma_scale: float = Field(default=10.0, gt=0.0)
+    """For ``explore: squarecb``: larger exploits sooner."""
+
+    learning_rate: float = Field(default=0.5, gt=0.0)
+    """Vowpal Wabbit's ``--learning_rate``."""

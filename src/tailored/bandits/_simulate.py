@@ -8,7 +8,12 @@ import numpy as np
 
 from tailored.core import ValidationError
 
-from ._config import ExploreThenCommitConfig, LinearThompsonConfig, LinUCBConfig
+from ._config import (
+    ExploreThenCommitConfig,
+    LinearThompsonConfig,
+    LinUCBConfig,
+    VowpalWabbitConfig,
+)
 from ._counting import UCB1, EpsilonGreedy, ExploreThenCommit, UniformRandom
 from ._environments import (
     Environment,
@@ -19,6 +24,7 @@ from ._environments import (
 from ._linear import LinearThompson, LinUCB
 from ._policy import BatchPolicy
 from ._thompson import BernoulliThompson, GaussianThompson
+from ._vw import VowpalWabbit
 
 
 def cumulative_regret(
@@ -58,7 +64,7 @@ def default_policies(
     allocation and an A/B test that ships its winner after ``test_fraction`` of the rounds."""
     d = environment.n_features
     horizon = int(test_fraction * environment.rounds)
-    rngs = iter(np.random.default_rng([seed, 100 + i]) for i in range(8))
+    rngs = iter(np.random.default_rng([seed, 100 + i]) for i in range(9))
     return {
         "uniform": UniformRandom(rng=next(rngs)),
         "ab_test": ExploreThenCommit(ExploreThenCommitConfig(horizon=horizon), rng=next(rngs)),
@@ -68,6 +74,7 @@ def default_policies(
         "gaussian_thompson": GaussianThompson(rng=next(rngs)),
         "linucb": LinUCB(LinUCBConfig(n_features=d), rng=next(rngs)),
         "linear_thompson": LinearThompson(LinearThompsonConfig(n_features=d), rng=next(rngs)),
+        "vw": VowpalWabbit(VowpalWabbitConfig(n_features=d), rng=next(rngs)),
     }
 
 

@@ -37,8 +37,9 @@ _POLICIES: dict[str, type[bandits.BasePolicy[Any]]] = {
     "linucb": bandits.LinUCB,
     "linear_thompson": bandits.LinearThompson,
     "uniform": bandits.UniformRandom,
+    "vw": bandits.VowpalWabbit,
 }
-_CONTEXTUAL = frozenset({"linucb", "linear_thompson"})
+_CONTEXTUAL = frozenset({"linucb", "linear_thompson", "vw"})
 
 
 @dataclass(frozen=True, slots=True)

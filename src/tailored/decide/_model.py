@@ -243,6 +243,7 @@ class BanditSettings(_Strict):
         "linucb",
         "linear_thompson",
         "uniform",
+        "vw",
     ] = "bernoulli_thompson"
     settings: dict[str, Any] = Field(default_factory=dict)
     """The policy's settings (``exploration_floor``, ``epsilon``...)."""
