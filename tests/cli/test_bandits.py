@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from xml.etree import ElementTree
 
 import pytest
 from typer.testing import CliRunner
@@ -23,8 +24,20 @@ def test_simulate_prints_every_policy_in_every_environment():
     assert result.exit_code == 0, result.output
     rows = _lines(result.output)
     assert {r["environment"] for r in rows} == {"stationary", "drifting", "contextual"}
-    assert len(rows) == 24 and all(r["rounds"] == 1000 for r in rows)
+    assert len(rows) == 27 and all(r["rounds"] == 1000 for r in rows)
     assert all(r["regret_vs_uniform"] == 1.0 for r in rows if r["policy"] == "uniform")
+
+
+def test_simulate_plots_the_regret_curves(tmp_path):
+    svg = tmp_path / "regret.svg"
+    result = runner.invoke(app, ["bandits", "simulate", "--rounds", "500", "--plot", str(svg)])
+    assert result.exit_code == 0, result.output
+    root = ElementTree.fromstring(svg.read_text())
+    lines = root.findall("{http://www.w3.org/2000/svg}polyline")
+    # Per environment an axis and one curve per policy, each starting at the origin.
+    assert len(lines) == 3 * (1 + 9)
+    texts = {t.text for t in root.iter("{http://www.w3.org/2000/svg}text")}
+    assert {"stationary", "drifting", "contextual", "vw", "uniform"} <= texts
 
 
 def test_evaluate_on_the_open_bandit_dataset(data_dir):

@@ -33,12 +33,14 @@ def cumulative_regret(
     *,
     batch_size: int = 100,
     seed: int = 0,
+    trace: list[tuple[int, float]] | None = None,
 ) -> float:
     """Sum over rounds of the best expected reward minus that of the arm chosen.
 
     The policy decides ``batch_size`` rounds at a time and learns their rewards afterwards,
     as it would with rewards arriving late in production. Rewards are Bernoulli draws from
-    uniforms fixed by ``seed``, so policies run with one seed see the same luck.
+    uniforms fixed by ``seed``, so policies run with one seed see the same luck. When
+    ``trace`` is given, ``(rounds so far, cumulative regret)`` is appended after each batch.
     """
     if batch_size < 1:
         raise ValidationError("batch_size must be at least 1", [{"loc": ["batch_size"]}])
@@ -54,6 +56,8 @@ def cumulative_regret(
         regret += float(np.sum(best[start:stop] - mean))
         rewards = (uniforms[start:stop] < mean).astype(np.float64)
         policy.update_batch(x, arms, chosen, rewards)
+        if trace is not None:
+            trace.append((stop, regret))
     return regret
 
 
@@ -84,6 +88,7 @@ def simulate(
     *,
     batch_size: int = 100,
     test_fraction: float = 0.1,
+    traces: dict[tuple[str, str], list[tuple[int, float]]] | None = None,
 ) -> list[dict[str, Any]]:
     """Cumulative regret of every policy in the stationary, drifting and contextual
     environments, next to uniform allocation and a fixed-horizon A/B test.
@@ -93,6 +98,8 @@ def simulate(
         seed: Seeds the environments, the rewards and the policies.
         batch_size: Rounds decided between two updates of the policy.
         test_fraction: Share of the rounds the A/B test runs before shipping its winner.
+        traces: When given, filled per ``(environment, policy)`` with the cumulative regret
+            after each batch, for plots.
 
     Returns:
         One dict per (environment, policy): ``environment``, ``policy``, ``rounds``,
@@ -109,10 +116,12 @@ def simulate(
     table: list[dict[str, Any]] = []
     for env in environments:
         policies = default_policies(env, seed=seed, test_fraction=test_fraction)
-        regrets = {
-            name: cumulative_regret(env, policy, batch_size=batch_size, seed=seed)
-            for name, policy in policies.items()
-        }
+        regrets = {}
+        for name, policy in policies.items():
+            trace = None if traces is None else traces.setdefault((env.name, name), [])
+            regrets[name] = cumulative_regret(
+                env, policy, batch_size=batch_size, seed=seed, trace=trace
+            )
         uniform = regrets["uniform"]
         for name, regret in regrets.items():
             table.append(

@@ -14,6 +14,7 @@ from tailored.core import ValidationError
 
 from ._context import console, open_engine, print_json
 from ._keys import WorkspaceOption
+from ._regret_plot import regret_svg
 
 app = typer.Typer(help="Bandits: simulation and off-policy evaluation.", no_args_is_help=True)
 
@@ -33,14 +34,26 @@ def simulate(
         int, typer.Option(help="Rounds decided between two policy updates.", min=1)
     ] = 100,
     as_json: JsonOption = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the cumulative regret curves to this SVG file.",
+            dir_okay=False,
+            writable=True,
+        ),
+    ] = None,
 ) -> None:
     """Cumulative regret of every policy in stationary, drifting and contextual environments
     with known arm rewards, next to uniform allocation and an A/B test that ships its winner.
 
-    Example: tailored bandits simulate --rounds 100000 --json
+    Example: tailored bandits simulate --rounds 100000 --json --plot regret.svg
     """
+    traces: dict[tuple[str, str], list[tuple[int, float]]] | None = {} if plot else None
     with console.status(f"simulating {rounds:,} rounds in 3 environments"):
-        rows = bandits.simulate(rounds, seed, batch_size=batch_size)
+        rows = bandits.simulate(rounds, seed, batch_size=batch_size, traces=traces)
+    if plot is not None and traces is not None:
+        plot.write_text(regret_svg(traces))
+        console.print(f"wrote {plot}", highlight=False)
     if as_json:
         _lines(rows)
         return
