@@ -80,13 +80,14 @@ class VowpalWabbit(BasePolicy[VowpalWabbitConfig]):
         return {"updates": 0.0}
 
     def _lines(
-        self, x: FloatArray, rows: IntArray, labels: dict[int, str] | None = None
+        self, x: FloatArray, rows: IntArray, label: tuple[int, str] | None = None
     ) -> list[str]:
+        """The example in Vowpal Wabbit's text format; ``label`` is ``(position, label)``."""
         shared = " ".join(f"f{i}:{v:.9g}" for i, v in enumerate(x) if v != 0.0)
         lines = [f"shared |s {shared}"]
         for n, row in enumerate(rows):
-            label = labels.get(n, "") if labels else ""
-            lines.append(f"{label} |a a{row}")
+            text = label[1] if label is not None and label[0] == n else ""
+            lines.append(f"{text} |a a{row}")
         return lines
 
     def _distribution(self, x: FloatArray | None, rows: IntArray) -> FloatArray:
@@ -103,8 +104,8 @@ class VowpalWabbit(BasePolicy[VowpalWabbitConfig]):
         for n in range(x.shape[0]):
             at = int(rows[n])
             p = float(mix_floor(self._distribution(x[n : n + 1], arms), self._floor)[0, at])
-            label = {at: f"0:{-float(rewards[n]):.9g}:{max(p, 1e-6):.9g}"}
-            self._vw.learn(self._lines(x[n], arms, label))
+            label = f"0:{-float(rewards[n]):.9g}:{max(p, 1e-6):.9g}"
+            self._vw.learn(self._lines(x[n], arms, (at, label)))
         np.add.at(self._table.stats["updates"], rows, 1.0)
         self._saved = None
 

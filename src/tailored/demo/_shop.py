@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from tailored.core import JSONObject, ValidationError, utcnow
 from ._catalog import Product, epoch_ms, make_catalog
 from ._people import Lifecycle, Visitor, make_personas
 from ._segment import EventWriter, History
+from ._sessions import ADDED
 from ._timeline import email_campaigns, simulate
 from ._vocabulary import CATEGORIES
 
@@ -94,6 +96,15 @@ class Shop:
         """The ``context`` of the ``visitor``-th visitor's browser: user agent, locale, timezone."""
         user_agent, locale, timezone = self._history.browsers[visitor]
         return {"userAgent": user_agent, "locale": locale, "timezone": timezone}
+
+    def adds_to_cart(self, start: datetime, end: datetime) -> Counter[int]:
+        """Per visitor (index into :attr:`visitors`), the products added to cart from
+        ``start`` until before ``end``, read from the compact history (no events are built)."""
+        lo, hi = epoch_ms(start), epoch_ms(end)
+        return Counter(
+            visitor for ts, kind, visitor, *_ in self._history.records
+            if kind == ADDED and lo <= ts < hi
+        )  # fmt: skip
 
     def product_dicts(self) -> list[JSONObject]:
         """The catalog as dicts in the shape of ``tailored.recommend.Item`` (for import)."""

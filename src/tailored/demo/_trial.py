@@ -101,7 +101,7 @@ def run_trial(
     now = now or utcnow()
     rng = random.Random(f"{config.seed}:trial")
     start = now - timedelta(days=config.days)
-    recent = _recent_adds(shop.events(), start)
+    recent = shop.adds_to_cart(start - timedelta(days=30), start)
     visits = _visits(rng, shop, config, start, now)
     result = TrialResult()
     for batch in _batches(visits, start):
@@ -113,17 +113,6 @@ def run_trial(
         if on_progress:
             on_progress(result.visits, len(visits))
     return result
-
-
-def _recent_adds(messages: Iterable[JSONObject], start: datetime) -> Counter[str]:
-    """Per anonymous id, the products added to cart in the 30 days before ``start``."""
-    since = (start - timedelta(days=30)).isoformat()[:19]
-    until = start.isoformat()[:19]
-    counts: Counter[str] = Counter()
-    for message in messages:
-        if message.get("event") == "Product Added" and since <= str(message["timestamp"]) < until:
-            counts[str(message["anonymousId"])] += 1
-    return counts
 
 
 def _visits(
@@ -162,7 +151,7 @@ def _visit(
     shop: Shop,
     visit: _Visit,
     config: TrialConfig,
-    recent: Counter[str],
+    recent: Counter[int],
     rng: random.Random,
     result: TrialResult,
 ) -> list[JSONObject]:
@@ -177,7 +166,7 @@ def _visit(
     shown = decide.decide(engine, workspace_id, page, now=visit.at)
     out = decide.exposure_messages(page, shown, visit.at)
     result.visits += 1
-    chance = config.base_add + config.per_recent_add * recent[person.anonymous_id]
+    chance = config.base_add + config.per_recent_add * recent[visit.visitor]
     cta = shown.decisions.get("product_cta")
     hero = shown.decisions.get("home_hero")
     if cta is not None and cta.variant == "free-returns":
