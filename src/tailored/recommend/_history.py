@@ -101,7 +101,7 @@ def person_history(
             events.c.timestamp >= since,
             events.c.type == "track",
         )
-        .order_by(events.c.timestamp.desc())
+        .order_by(events.c.timestamp.desc(), events.c.id.desc())
         .limit(limit)
     )
     out = PersonHistory()
@@ -167,7 +167,7 @@ def read_event_log(
     query = (
         sa.select(events.c.profile_id, events.c.event, events.c.timestamp, events.c.properties)
         .where(*where)
-        .order_by(events.c.timestamp)
+        .order_by(events.c.timestamp, events.c.id)
     )
     log = EventLog()
     for profile_id, name, moment, properties in conn.execute(query):
