@@ -4,8 +4,9 @@
   merges two of it, with the same order-independence as the built-in keys (the segments
   stage keeps its behavioural features this way).
 - A :data:`StateListener` sees, inside the ingest transaction and after the states were
-  written, every profile a batch changed, with its new state and the batch's rows (the
-  segments stage updates memberships this way).
+  written, every profile a batch changed, with its new state, the batch's rows and the
+  profiles that were created or merged by it (the segments stage updates memberships this
+  way).
 """
 
 from __future__ import annotations
@@ -30,8 +31,12 @@ class StateExtension(Protocol):
         """The part of a profile that saw the events of both ``a`` and ``b``."""
 
 
-#: ``(conn, workspace_id, states by profile id, stored rows)``, after the states are saved.
-StateListener = Callable[[Connection, int, dict[str, dict[str, Any]], list[EventRow]], None]
+#: ``(conn, workspace_id, states by profile id, stored rows, rebuilt)``, after the states
+#: are saved. ``rebuilt`` holds the profiles created or merged with another by the batch:
+#: every other state is its previous state with only its stored rows folded in.
+StateListener = Callable[
+    [Connection, int, dict[str, dict[str, Any]], list[EventRow], frozenset[str]], None
+]
 
 _extensions: dict[str, StateExtension] = {}
 _listeners: list[StateListener] = []

@@ -90,10 +90,12 @@ def computed_traits(
     if keys is None or "top_categories" in keys:
         out["top_categories"] = [c for c, _ in top_categories(state, now)]
     if keys is None or "lifecycle_stage" in keys:
-        out["lifecycle_stage"] = lifecycle_stage(
-            first, max(last, first), max(now, last), returned_at=returned_at(state, config),
-            config=config,
-        )  # fmt: skip
+        last, now = max(last, first), max(now, last)
+        stage = lifecycle_stage(first, last, now, config=config)
+        if stage == "active":  # it may be a recent return: look for one in the history
+            returned = returned_at(state, config)
+            stage = lifecycle_stage(first, last, now, returned_at=returned, config=config)
+        out["lifecycle_stage"] = stage
     if keys is not None:
         out = {k: v for k, v in out.items() if k in keys}
     return out

@@ -122,8 +122,9 @@ def _commerce(state: State, name: str, properties: dict[str, Any], ts: int) -> N
 def apply_event(state: State, event: dict[str, Any]) -> None:
     """Fold one stored event (an event-log row, plus ``parsed`` context) into ``state``."""
     ts = to_ms(event["timestamp"])
+    before = state.get("last", ts)
     state["first"] = min(state.get("first", ts), ts)
-    state["last"] = max(state.get("last", ts), ts)
+    state["last"] = last = max(before, ts)
     kind = event["type"]
     properties = event.get("properties") or {}
     name = event.get("event") if kind == "track" else _COUNTED_TYPES.get(kind)
@@ -146,7 +147,8 @@ def apply_event(state: State, event: dict[str, Any]) -> None:
         _set_latest(consent, category, [granted, ts, source])
     for extension in state_extensions():
         extension.apply(state.setdefault(extension.key, {}), event, ts)
-    _prune(state)
+    if last // DAY_MS != before // DAY_MS or ts // DAY_MS <= last // DAY_MS - KEEP_DAYS:
+        _prune(state)  # the kept days moved on, or this event is older than they are
 
 
 def _prune(state: State) -> None:

@@ -115,14 +115,16 @@ class ProfileUpdater:
             raise RetryBatch("a profile was merged by a concurrent batch")
         for profile in touched & set(resolution.new_profiles):
             states[profile] = {}
+        rebuilt = set(touched & set(resolution.new_profiles))
         for loser, state in sorted(prepared.loser_states.items()):
             survivor = resolution.final(loser)
             states[survivor] = merge_states(states.get(survivor, {}), state)
+            rebuilt.add(survivor)
         for row in stored:
             apply_event(states[str(row["profile_id"])], _event_view(row))
         save_states(conn, states)
         for listener in state_listeners():
-            listener(conn, workspace_id, states, stored)
+            listener(conn, workspace_id, states, stored, frozenset(rebuilt))
 
 
 def _event_view(row: EventRow) -> dict[str, Any]:

@@ -20,6 +20,8 @@ profiles = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Index(None, "workspace_id", "user_id", unique=True),
     Index(None, "merged_into"),
+    # Walking a workspace's profiles in id order (recompute, scores) without sorting them all.
+    Index(None, "workspace_id", "id"),
 )
 
 #: Every id a person is known by (``kind`` is ``user`` or ``anonymous``) and their profile.

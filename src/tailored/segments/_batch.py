@@ -172,7 +172,6 @@ def recompute(
     with engine.connect() as conn:
         total = count_profiles(conn, workspace_id)
         compiled = compiled_workspace(conn, workspace_id)
-    keys = {s.id: s.key for s in compiled.segments}
     done = entered = exited = 0
     with engine.connect() as reader:
         for chunk in state_chunks(reader, workspace_id):
@@ -180,7 +179,7 @@ def recompute(
             results = {pid: evaluate(compiled, state, now, now_ms, scores.get(pid))
                        for pid, state in chunk.items()}  # fmt: skip
             with storage.write_transaction(engine) as conn:
-                changes = write_memberships(conn, workspace_id, results, keys, now)
+                changes = write_memberships(conn, workspace_id, results, compiled.keys, now)
             entered += sum(1 for c in changes if c.kind == "Segment Entered")
             exited += len(changes) - sum(1 for c in changes if c.kind == "Segment Entered")
             done += len(chunk)

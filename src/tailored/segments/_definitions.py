@@ -6,16 +6,20 @@ to segments that do not exist, and reference cycles, each with the JSON path of 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tailored.conditions import Condition, Predicate, compile_condition, validate
 from tailored.core import ValidationError
 
 from ._features import FeatureSet, FeatureSpec
+from ._monotone import EITHER, direction
 from ._operators import direct_predicate
 from ._queries import parse_event, parse_sequence
+
+_PLAN_CACHE = 1024
 
 
 @dataclass(frozen=True)
@@ -25,8 +29,17 @@ class Needs:
     features: tuple[FeatureSpec, ...]
     refs: tuple[tuple[str, str], ...]
     """``(segment key, JSON path)`` of each ``$segment`` reference."""
-    reads_profile: bool
-    """Whether it reads profile fields (traits, computed traits, RFM, consent)."""
+    events: frozenset[str] = frozenset()
+    """The names of the events it counts: without one of them, a new event can change its
+    answer only through the profile fields or segments it reads."""
+    fields: frozenset[str] | None = frozenset()
+    """The top-level profile fields it reads (``traits`` for ``traits.plan``); ``None`` when
+    an operator of the general evaluator may read any."""
+
+    @property
+    def reads_profile(self) -> bool:
+        """Whether it reads profile fields (traits, computed traits, RFM, consent)."""
+        return self.fields is None or bool(self.fields)
 
 
 def _walk(condition: Any, loc: str) -> Iterator[tuple[str, Any, str]]:
@@ -48,20 +61,27 @@ def needs_of(condition: Any) -> Needs:
     """What ``condition`` (already valid) reads."""
     features: dict[str, FeatureSpec] = {}
     refs: list[tuple[str, str]] = []
-    reads_profile = False
+    names: set[str] = set()
+    fields: set[str] | None = set()
     for key, operand, loc in _walk(condition, "$"):
         if key == "$event":
-            spec = parse_event(operand).feature
-            if spec is not None:
-                features[spec.key] = spec
+            query = parse_event(operand)
+            names.add(query.name)
+            if query.feature is not None:
+                features[query.feature.key] = query.feature
         elif key == "$sequence":
             for step in parse_sequence(operand).steps:
+                names.add(step.event)
                 features[step.key] = step
         elif key == "$segment":
             refs.append((str(operand), loc))
-        elif not key.startswith("$"):
-            reads_profile = True
-    return Needs(tuple(features.values()), tuple(refs), reads_profile)
+        else:  # a field, or an operator of the general evaluator, which reads the fields
+            if key.startswith("$"):
+                fields = None
+            elif fields is not None:
+                fields.add(key.split(".", 1)[0])
+    read = None if fields is None else frozenset(fields)
+    return Needs(tuple(features.values()), tuple(refs), frozenset(names), read)
 
 
 def check_condition(key: str, condition: Any, others: Mapping[str, Any]) -> Needs:
@@ -119,6 +139,10 @@ class CompiledSegment:
     needs: Needs
     direct: Predicate | None = None
     """The condition as one predicate, when it reads no attributes (the fast path)."""
+    refs: frozenset[str] = frozenset()
+    """The keys of the segments it refers to."""
+    way: int = EITHER
+    """Which way one more event can move its answer (see :mod:`._monotone`)."""
 
 
 def _direct(condition: Any) -> Predicate | None:
@@ -128,6 +152,20 @@ def _direct(condition: Any) -> Predicate | None:
         return None
 
 
+def _compiled(sid: int, key: str, condition: Any) -> CompiledSegment:
+    needs = needs_of(condition)
+    compiled = compile_condition(condition, strict=False)
+    refs = frozenset(ref for ref, _ in needs.refs)
+    return CompiledSegment(sid, key, compiled, needs, _direct(condition), refs, _way(condition))
+
+
+def _way(condition: Any, segments: Mapping[str, int] | None = None) -> int:
+    try:
+        return direction(condition, segments)
+    except ValidationError:
+        return EITHER
+
+
 @dataclass(frozen=True)
 class CompiledWorkspace:
     """A workspace's segments in dependency order, and the features they need."""
@@ -135,16 +173,62 @@ class CompiledWorkspace:
     segments: tuple[CompiledSegment, ...]
     features: FeatureSet
     reads_profile: bool
+    fields: frozenset[str] | None = None
+    """The profile fields the segments read (``None``: any)."""
+    keys: dict[int, str] = field(default_factory=dict, compare=False, repr=False)
+    """Segment keys by id."""
+    _plans: dict[frozenset[str], Plan] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.keys.update((s.id, s.key) for s in self.segments)
+
+    def plan(self, events: frozenset[str]) -> Plan:
+        """Which segments new events named ``events`` may change (see :class:`Plan`)."""
+        found = self._plans.get(events)
+        if found is None:
+            if len(self._plans) >= _PLAN_CACHE:
+                self._plans.clear()
+            found = self._plans[events] = _plan(self.segments, events)
+        return found
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The segments to evaluate again when a profile gains events of some names.
+
+    A segment may change if it counts one of those events, reads profile fields (which every
+    event updates) or refers to a segment that may change; every other segment keeps its
+    last answer (until a window of it lapses, which the worker's sweep handles).
+    """
+
+    evaluate: tuple[CompiledSegment, ...]
+    """The segments that may change, in dependency order."""
+    kept: frozenset[int]
+    """The ids of the others."""
+    referenced: frozenset[int]
+    """The ids of kept segments that a segment to evaluate refers to."""
+
+
+def _plan(ordered: tuple[CompiledSegment, ...], events: frozenset[str]) -> Plan:
+    again: list[CompiledSegment] = []
+    moved: set[str] = set()
+    for segment in ordered:  # references come first, so one pass finds every dependent
+        needs = segment.needs
+        if needs.reads_profile or not needs.events.isdisjoint(events) or segment.refs & moved:
+            again.append(segment)
+            moved.add(segment.key)
+    refs = {key for segment in again for key in segment.refs}
+    kept = [s for s in ordered if s.key not in moved]
+    return Plan(
+        tuple(again),
+        frozenset(s.id for s in kept),
+        frozenset(s.id for s in kept if s.key in refs),
+    )
 
 
 def compile_workspace(rows: list[tuple[int, str, Any]]) -> CompiledWorkspace:
     """Compile ``(id, key, condition)`` rows; referenced segments come before their users."""
-    compiled = {
-        key: CompiledSegment(
-            sid, key, compile_condition(cond, strict=False), needs_of(cond), _direct(cond)
-        )
-        for sid, key, cond in rows
-    }
+    compiled = {key: _compiled(sid, key, cond) for sid, key, cond in rows}
     ordered: list[CompiledSegment] = []
     placed: set[str] = set()
 
@@ -158,5 +242,14 @@ def compile_workspace(rows: list[tuple[int, str, Any]]) -> CompiledWorkspace:
 
     for key in sorted(compiled):
         place(key, frozenset())
+    conditions = {key: cond for _, key, cond in rows}
+    ways: dict[str, int] = {}
+    for n, segment in enumerate(ordered):  # a reference moves the way its segment does
+        if segment.refs:
+            way = _way(conditions[segment.key], ways)
+            ordered[n] = segment = dataclasses.replace(segment, way=way)
+        ways[segment.key] = segment.way
     features = FeatureSet([f for s in ordered for f in s.needs.features])
-    return CompiledWorkspace(tuple(ordered), features, any(s.needs.reads_profile for s in ordered))
+    reads = [s.needs.fields for s in ordered if s.needs.reads_profile]
+    fields = None if None in reads else frozenset().union(*(f for f in reads if f is not None))
+    return CompiledWorkspace(tuple(ordered), features, bool(reads), fields)

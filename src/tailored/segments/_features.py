@@ -12,8 +12,10 @@ workspace's segments need before the profiles stage applies the batch (see :func
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
+import operator
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -131,26 +133,46 @@ def _combine(a: list[Any], b: list[Any]) -> list[Any]:
     return [a[0] + b[0], a[1] + b[1], a[2] + b[2], min(a[3], b[3]), max(a[4], b[4])]
 
 
+def _plus(cell: list[Any] | None, number: float | None) -> list[Any]:
+    """``cell`` with one more occurrence (of ``number``, None when it is not a number)."""
+    if cell is None:
+        return [1, 0, None, None, None] if number is None else [1, 1, number, number, number]
+    count, numeric, total, low, high = cell
+    if number is None:
+        return [count + 1, numeric, total, low, high]
+    if not numeric:
+        return [count + 1, 1, number, number, number]
+    return [count + 1, numeric + 1, total + number, min(low, number), max(high, number)]
+
+
 def fold(part: dict[str, Any], spec: FeatureSpec, properties: Mapping[str, Any], ts: int) -> None:
     """Fold one matching occurrence at ``ts`` into the feature ``part``."""
     value = property_value(properties, spec.prop) if spec.prop else None
     number = _number(value)
-    cell = [1, 0, None, None, None] if number is None else [1, 1, number, number, number]
     day = str(ts // DAY_MS)
-    days = part.setdefault("d", {})
-    days[day] = _combine(days[day], cell) if day in days else cell
-    part["a"] = _combine(part["a"], cell) if "a" in part else cell
+    days = part.get("d")
+    if days is None:
+        days = part["d"] = {}
+    days[day] = _plus(days.get(day), number)
+    part["a"] = _plus(part.get("a"), number)
     if spec.prop and value is not None:
         if _later(part.get("first"), [value, ts], earliest=True):
             part["first"] = [value, ts]
         if _later(part.get("last"), [value, ts]):
             part["last"] = [value, ts]
-    times = part.setdefault("t", [])
-    times.append(ts)
-    times.sort(reverse=True)
-    del times[KEEP_TIMES:]
-    part["m"] = max(part.get("m", ts), ts)
-    _prune(part)
+    times = part.get("t")
+    if times is None:
+        part["t"] = [ts]
+    elif not times or ts >= times[0]:  # newest first: the usual case
+        times.insert(0, ts)
+        del times[KEEP_TIMES:]
+    elif len(times) < KEEP_TIMES or ts > times[-1]:
+        times.insert(bisect.bisect_left(times, -ts, key=operator.neg), ts)
+        del times[KEEP_TIMES:]
+    before = part.get("m", ts)
+    part["m"] = latest = max(before, ts)
+    if latest // DAY_MS != before // DAY_MS or ts // DAY_MS <= latest // DAY_MS - KEEP_DAYS:
+        _prune(part)  # the kept days moved on, or this occurrence is older than they are
 
 
 def _prune(part: dict[str, Any]) -> None:

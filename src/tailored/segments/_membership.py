@@ -42,21 +42,59 @@ def evaluate(
     now: datetime,
     now_ms: int,
     score: dict[str, Any] | None = None,
+    *,
+    since: Evaluation | None = None,
+    events: frozenset[str] = frozenset(),
 ) -> Evaluation:
-    """Evaluate every segment of a workspace for one profile state."""
+    """Evaluate the segments of a workspace for one profile state.
+
+    Args:
+        compiled: The workspace's segments.
+        state: The profile's state.
+        now: The time of evaluation.
+        now_ms: The same in epoch milliseconds.
+        score: The profile's RFM scores, for segments that read them.
+        since: The profile's last evaluation, when ``state`` is the state it was made on with
+            only events named ``events`` folded in since. Segments that cannot change with
+            those events (:meth:`CompiledWorkspace.plan`) keep their answer, and so do
+            those the events can only move the way they already are (a count of at least
+            three that holds; "never ordered" that does not); the earlier of the two due
+            times is kept, so windows that lapse are still swept.
+            Without it, every segment is evaluated.
+        events: The names of the events folded in since ``since``.
+    """
     subject = Subject(state, now_ms)
     attributes = _NO_ATTRIBUTES
     if compiled.reads_profile:
-        attributes = profile_attributes(state, now, score)
-        note_lifecycle_changes(subject, attributes.get("lifecycle_stage"))
+        fields = compiled.fields
+        attributes = profile_attributes(state, now, score, fields)
+        if fields is None or "lifecycle_stage" in fields:
+            note_lifecycle_changes(subject, attributes.get("lifecycle_stage"))
     context = EvaluationContext(attributes, state=subject)
-    found: list[int] = []
-    for segment in compiled.segments:
+    members = subject.members
+    if since is None:
+        todo, found, before = compiled.segments, set(), None
+    else:
+        plan = compiled.plan(events)
+        todo, before = plan.evaluate, since.segment_ids
+        found = set(before & plan.kept)
+        members.update(compiled.keys[sid] for sid in found & plan.referenced)
+    for segment in todo:
+        way = segment.way
+        if before is not None and way and (segment.id in before) == (way > 0):
+            # Events can only turn it true and it is (or only false and it is not): it stays.
+            if way > 0:
+                members.add(segment.key)
+                found.add(segment.id)
+            continue
         direct = segment.direct
         if direct(context) if direct is not None else segment.condition.matches(context):
-            subject.members.add(segment.key)
-            found.append(segment.id)
-    return Evaluation(frozenset(found), subject.due)
+            members.add(segment.key)
+            found.add(segment.id)
+    due_at = subject.due
+    if since is not None and since.due is not None:
+        due_at = since.due if due_at is None else min(due_at, since.due)
+    return Evaluation(frozenset(found), due_at)
 
 
 def load_scores(conn: Connection, profile_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -90,17 +128,42 @@ def _current(conn: Connection, profile_ids: list[str]) -> dict[str, set[int]]:
     return out
 
 
+def last_evaluations(conn: Connection, profile_ids: Iterable[str]) -> dict[str, Evaluation]:
+    """The stored memberships and due times of the given profiles."""
+    ids = list(profile_ids)
+    due_at: dict[str, int] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = conn.execute(
+            sa.select(due.c.profile_id, due.c.due_at).where(
+                due.c.profile_id.in_(ids[start : start + _CHUNK])
+            )
+        )
+        for pid, moment in rows:
+            due_at[pid] = int(moment.timestamp() * 1000)
+    return {
+        pid: Evaluation(frozenset(sids), due_at.get(pid))
+        for pid, sids in _current(conn, ids).items()
+    }
+
+
 def write_memberships(
     conn: Connection,
     workspace_id: int,
     results: dict[str, Evaluation],
     keys: dict[int, str],
     now: datetime,
+    last: dict[str, Evaluation] | None = None,
 ) -> list[SegmentChange]:
-    """Store the evaluations: members, history, due times; publish and return the changes."""
+    """Store the evaluations: members, history, due times; publish and return the changes.
+
+    ``last`` may hold the stored evaluations of some of the profiles (see
+    :func:`last_evaluations`), whose memberships are then not read again.
+    """
     if not results:
         return []
-    current = _current(conn, list(results))
+    last = last or {}
+    current = {pid: set(last[pid].segment_ids) for pid in results if pid in last}
+    current.update(_current(conn, [pid for pid in results if pid not in current]))
     entered = [(pid, sid) for pid, r in results.items() for sid in r.segment_ids - current[pid]]
     exited = [(pid, sid) for pid, r in results.items() for sid in current[pid] - r.segment_ids]
     _enter(conn, workspace_id, entered, now)

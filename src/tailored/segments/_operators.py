@@ -70,15 +70,18 @@ def _days_in(days: dict[str, Any], window: Window, subject: Subject) -> list[Any
 
 
 def _times_in(times: list[int], window: Window, subject: Subject) -> int:
-    """How many of ``times`` lie in the window; notes when one enters or leaves it."""
+    """How many of ``times`` (newest first) lie in the window; notes when one enters or
+    leaves it."""
     n = 0
+    now, far, near = subject.now, window.far, window.near
     for t in times:
-        if t + window.far > subject.now:
-            subject.until(t + window.far)
-            if t + window.near <= subject.now:
-                n += 1
-            else:
-                subject.until(t + window.near)
+        if t + far <= now:
+            break  # this one and every older one left the window
+        subject.until(t + far)
+        if t + near <= now:
+            n += 1
+        else:
+            subject.until(t + near)
     return n
 
 
@@ -100,16 +103,18 @@ def _cell(query: EventQuery, part: dict[str, Any], subject: Subject) -> list[Any
         return list(part.get("a", (0, 0, None, None, None)))
     if not window.daily:
         return [_times_in(part.get("t", []), window, subject), 0, None, None, None]
-    n = k = 0
-    total, low, high = 0.0, None, None
-    for cell in _days_in(part.get("d", _EMPTY), window, subject):
-        n += cell[0]
-        if cell[1]:
-            k += cell[1]
-            total += cell[2]
-            low = cell[3] if low is None else min(low, cell[3])
-            high = cell[4] if high is None else max(high, cell[4])
-    return [n, k, total if k else None, low, high]
+    cells = _days_in(part.get("d", _EMPTY), window, subject)
+    count = sum([cell[0] for cell in cells])
+    kind = query.aggregate
+    if kind is None or kind in ("first", "last"):
+        return [count, 0, None, None, None]  # what the query reads, no more
+    numeric = [cell for cell in cells if cell[1]]
+    if not numeric:
+        return [count, 0, None, None, None]
+    k = sum([cell[1] for cell in numeric])
+    if kind in ("sum", "avg"):
+        return [count, k, sum([cell[2] for cell in numeric]), None, None]
+    return [count, k, None, min([cell[3] for cell in numeric]), max([cell[4] for cell in numeric])]
 
 
 def _aggregate(query: EventQuery, part: dict[str, Any], cell: list[Any]) -> Any:

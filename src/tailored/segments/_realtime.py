@@ -4,7 +4,8 @@
   once per process, refreshed when they change) and their features are set to be folded.
 - After the states are saved, inside the ingest transaction, every touched profile is
   evaluated and what changed is written, so membership reflects an event once the collection
-  call returns.
+  call returns. A profile that only gained events is evaluated from its stored memberships:
+  just the segments those events (or profile fields, or a changed segment) can change.
 - ``tailored worker`` runs :data:`SWEEP_JOB` every 30 s: profiles whose windows lapse (their
   due time has passed) are evaluated again, and workspaces whose RFM scores were recomputed
   since their segments were are recomputed.
@@ -25,8 +26,15 @@ from tailored.events import EventRow
 
 from ._batch import recompute
 from ._definitions import CompiledWorkspace
-from ._features import FeatureExtension, set_tracking
-from ._membership import Evaluation, evaluate, load_scores, merged_away, write_memberships
+from ._features import FeatureExtension, event_name, set_tracking
+from ._membership import (
+    Evaluation,
+    evaluate,
+    last_evaluations,
+    load_scores,
+    merged_away,
+    write_memberships,
+)
 from ._store import compiled_workspace
 from ._tables import due, segments
 
@@ -67,15 +75,25 @@ def update_profiles(
     compiled: CompiledWorkspace,
     states: dict[str, dict[str, Any]],
     now: datetime,
+    folded: dict[str, frozenset[str]] | None = None,
 ) -> None:
-    """Evaluate ``states`` and store what changed (profiles merged into them leave)."""
+    """Evaluate ``states`` and store what changed (profiles merged into them leave).
+
+    ``folded`` names, per profile, the events folded into its state since it was last
+    evaluated, when nothing else changed it; those profiles are evaluated incrementally.
+    """
     now_ms = _to_ms(now)
+    folded = folded or {}
     scores = load_scores(conn, states) if compiled.reads_profile else {}
-    results = {pid: evaluate(compiled, state, now, now_ms, scores.get(pid))
-               for pid, state in states.items()}  # fmt: skip
+    last = last_evaluations(conn, [pid for pid in states if pid in folded])
+    results = {
+        pid: evaluate(compiled, state, now, now_ms, scores.get(pid),
+                      since=last.get(pid), events=folded.get(pid, frozenset()))
+        for pid, state in states.items()
+    }  # fmt: skip
     for loser in merged_away(conn, states):
         results[loser] = Evaluation(frozenset(), None)
-    write_memberships(conn, workspace_id, results, {s.id: s.key for s in compiled.segments}, now)
+    write_memberships(conn, workspace_id, results, compiled.keys, now, last)
 
 
 def _on_states(
@@ -83,15 +101,22 @@ def _on_states(
     workspace_id: int,
     states: dict[str, dict[str, Any]],
     stored: list[EventRow],
+    rebuilt: frozenset[str],
 ) -> None:
-    del stored
     batch = _batch.get()
     if batch is not None and batch[0] == workspace_id:
         compiled = batch[1]
     else:
         compiled = compiled_workspace(conn, workspace_id)
     if compiled.segments and states:
-        update_profiles(conn, workspace_id, compiled, states, utcnow())
+        names: dict[str, set[str]] = {pid: set() for pid in states if pid not in rebuilt}
+        for row in stored:
+            name = event_name(row)
+            found = names.get(str(row["profile_id"]))
+            if name is not None and found is not None:
+                found.add(name)
+        folded = {pid: frozenset(n) for pid, n in names.items()}
+        update_profiles(conn, workspace_id, compiled, states, utcnow(), folded)
 
 
 def sweep(engine: Engine, now: datetime | None = None) -> int:
