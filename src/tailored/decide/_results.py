@@ -29,7 +29,7 @@ Always-valid p-values may be read at any time, as often as wished.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,60 +40,24 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tailored.core import NotFound, ValidationError, utcnow
-from tailored.events import events
 from tailored.experiments import stats
 from tailored.experiments.stats import CupedStats
 
-from ._log import number
 from ._model import Experiment, Metric
+from ._results_data import Cohort, Data, load, needs
+from ._results_data import epoch_ms as epoch_ms  # where _bandit_report finds it
 from ._store import load_snapshot
 from ._tables import decisions
 
 _HOUR_MS = 3_600_000
 
 
-@dataclass
-class _Data:
-    """Exposed people and their later events, as arrays."""
-
-    people: list[str]
-    variant: npt.NDArray[np.int64]
-    """Index into the experiment's variants of each person's variant."""
-    first: npt.NDArray[np.int64]
-    """Epoch ms of each person's first exposure."""
-    person: npt.NDArray[np.int64]
-    """Per event: the index of its person."""
-    name: npt.NDArray[np.object_]
-    ts: npt.NDArray[np.int64]
-    props: dict[str, npt.NDArray[np.float64]]
-    """Per event and summed property: its numeric value (0 when not a number)."""
-
-    @property
-    def size(self) -> int:
-        return len(self.people)
-
-
 def _ms(moment: datetime) -> int:
     return round(moment.timestamp() * 1000)
 
 
-def epoch_ms(dialect: str, column: Any) -> Any:
-    """``column`` (a UTC time) as epoch milliseconds, worked out by the database."""
-    if dialect == "sqlite":
-        return sa.func.round((sa.func.julianday(column) - 2440587.5) * 86400000.0)
-    return sa.func.round(sa.extract("epoch", column) * 1000.0)
-
-
-@dataclass(frozen=True)
-class _Cohort:
-    """Which logged decisions expose people, and what splits them into groups."""
-
-    where: tuple[Any, ...]
-    group: Any
-
-
-def _experiment_cohort(workspace_id: int, key: str) -> _Cohort:
-    return _Cohort(
+def _experiment_cohort(workspace_id: int, key: str) -> Cohort:
+    return Cohort(
         (
             decisions.c.workspace_id == workspace_id,
             decisions.c.experiment == key,
@@ -107,81 +71,22 @@ def _experiment_cohort(workspace_id: int, key: str) -> _Cohort:
 HOLDOUT_GROUPS = ("holdout", "personalized")
 
 
-def _holdout_cohort(workspace_id: int) -> _Cohort:
-    return _Cohort(
+def _holdout_cohort(workspace_id: int) -> Cohort:
+    return Cohort(
         (decisions.c.workspace_id == workspace_id, decisions.c.placement.is_not(None)),
         sa.case((decisions.c.reason == "holdout", "holdout"), else_="personalized"),
     )
 
 
-def _load(
-    engine: Engine,
-    workspace_id: int,
-    cohort: _Cohort,
-    variants: list[str],
-    names: set[str] | None,
-    properties: set[str],
-    until: datetime,
-) -> tuple[_Data, int]:
-    """The exposed people (those seen in one variant only) and their events; how many were
-    left out for being seen in several."""
-    code = {v: n for n, v in enumerate(variants)}
-    dialect = engine.dialect.name
-    first_ms = epoch_ms(dialect, sa.func.min(decisions.c.decided_at))
-    group = cohort.group.label("group")
-    exposures = (
-        sa.select(decisions.c.profile_id, group, first_ms)
-        .where(*cohort.where, decisions.c.decided_at <= until, decisions.c.profile_id.is_not(None))
-        .group_by(decisions.c.profile_id, group)
-    )
-    seen: dict[str, tuple[int, int] | None] = {}
-    with engine.connect() as conn:
-        for profile_id, variant, first in conn.execute(exposures).all():
-            if profile_id in seen or variant not in code:
-                seen[profile_id] = None
-            else:
-                seen[profile_id] = (code[variant], int(first))
-        kept = {p: v for p, v in seen.items() if v is not None}
-        index = {p: n for n, p in enumerate(kept)}
-        pairs = list(kept.values())
-        ordered = sorted(properties)
-        columns = [events.c.profile_id, events.c.event, epoch_ms(dialect, events.c.timestamp)]
-        if ordered:
-            columns.append(events.c.properties)
-        query = sa.select(*columns).where(
-            events.c.workspace_id == workspace_id,
-            events.c.type == "track",
-            events.c.profile_id.in_(
-                sa.select(decisions.c.profile_id).where(*cohort.where).distinct()),
-            events.c.timestamp <= until,
-            events.c.event != "Experience Viewed",
-        )  # fmt: skip
-        if names is not None:
-            query = query.where(events.c.event.in_(sorted(names)))
-        rows = [row for row in conn.execute(query).all() if row[0] in index]
-    person = [index[row[0]] for row in rows]
-    values = {prop: [number((row[3] or {}).get(prop)) or 0.0 for row in rows] for prop in ordered}
-    data = _Data(
-        people=list(kept),
-        variant=np.array([v for v, _ in pairs], dtype=np.int64),
-        first=np.array([f for _, f in pairs], dtype=np.int64),
-        person=np.array(person, dtype=np.int64),
-        name=np.array([row[1] or "" for row in rows], dtype=object),
-        ts=np.array([int(row[2]) for row in rows], dtype=np.int64),
-        props={p: np.array(v, dtype=np.float64) for p, v in values.items()},
-    )
-    return data, len(seen) - len(kept)
-
-
 def _values(
-    metric: Metric, data: _Data, cutoff: int | None = None, *, pre: bool = False
+    metric: Metric, data: Data, cutoff: int | None = None, *, pre: bool = False
 ) -> npt.NDArray[np.float64]:
     """Every person's value of a non-ratio metric, from events up to ``cutoff`` (epoch ms).
 
     With ``pre``, the same metric over the window of the same length that ends just before
     the person's first exposure (CUPED's covariate).
     """
-    first = data.first[data.person]
+    first = data.event_first
     window = int(metric.window_hours * _HOUR_MS)
     if pre:
         mask = (data.ts >= first - window) & (data.ts < first)
@@ -192,7 +97,7 @@ def _values(
             end = np.minimum(end, cutoff)
         mask = (data.ts >= first + after) & (data.ts <= end)
     if metric.event is not None:
-        mask &= data.name == metric.event
+        mask &= data.name == data.names.index(metric.event)
     who = data.person[mask]
     if metric.type == "sum":
         weights = data.props[metric.property or ""][mask]
@@ -216,14 +121,13 @@ class _Arms:
 def _summaries(
     metric: Metric,
     metrics: Mapping[str, Metric],
-    data: _Data,
+    data: Data,
     variants: list[str],
     cutoff: int | None = None,
 ) -> _Arms:
     arms: dict[str, stats.ArmStats] = {}
     means: dict[str, float] = {}
     cuped: dict[str, stats.CupedStats] = {}
-    present = np.ones(data.size, dtype=bool) if cutoff is None else data.first <= cutoff
     if metric.type == "ratio":
         num = _values(metrics[metric.numerator or ""], data, cutoff)
         den = _values(metrics[metric.denominator or ""], data, cutoff)
@@ -231,7 +135,7 @@ def _summaries(
         vals = _values(metric, data, cutoff)
         pre = _values(metric, data, pre=True) if cutoff is None else None
     for code, variant in enumerate(variants):
-        members = present & (data.variant == code)
+        members = data.members(code, cutoff)
         if metric.type == "ratio":
             a, b = num[members], den[members]
             means[variant] = float(a.sum() / b.sum()) if b.sum() else math.nan
@@ -385,7 +289,7 @@ def holdout_results(
 def _report(
     engine: Engine,
     workspace_id: int,
-    cohort: _Cohort,
+    cohort: Cohort,
     chosen: list[Metric],
     metrics: Mapping[str, Metric],
     variants: list[str],
@@ -395,9 +299,8 @@ def _report(
     correction: stats.AdjustmentMethod,
 ) -> dict[str, Any]:
     """Users, SRM (against ``weights``, when given), the metric rows and the timeline."""
-    names, properties = _needs(chosen, metrics)
-    data, multiple = _load(engine, workspace_id, cohort, variants, names, properties, now)
-    counts = [int(np.count_nonzero(data.variant == n)) for n in range(len(variants))]
+    data = load(engine, workspace_id, cohort, variants, needs(chosen, metrics), now)
+    counts = [_count(data.members(n)) for n in range(len(variants))]
     srm = None if weights is None else stats.srm_test(counts, weights)
     rows = _metric_rows(chosen, metrics, data, variants, alpha)
     _adjust(rows, correction)
@@ -406,7 +309,7 @@ def _report(
         "alpha": alpha,
         "correction": correction,
         "users": dict(zip(variants, counts, strict=True)),
-        "excluded_multiple_variants": multiple,
+        "excluded_multiple_variants": data.excluded,
         "srm": None if srm is None else {
             "p_value": srm.p_value, "mismatch": srm.mismatch, "threshold": srm.threshold},
         "metrics": rows,
@@ -414,30 +317,14 @@ def _report(
     }  # fmt: skip
 
 
-def _needs(
-    chosen: Iterable[Metric], metrics: Mapping[str, Metric]
-) -> tuple[set[str] | None, set[str]]:
-    """The event names the metrics read (None: every event) and the properties they sum."""
-    names: set[str] | None = set()
-    properties: set[str] = set()
-    for metric in chosen:
-        parts = [metric]
-        if metric.type == "ratio":
-            parts = [metrics[metric.numerator or ""], metrics[metric.denominator or ""]]
-        for part in parts:
-            if part.property is not None and part.type == "sum":
-                properties.add(part.property)
-            if part.event is None:
-                names = None  # retention on any event
-            elif names is not None:
-                names.add(part.event)
-    return names, properties
+def _count(members: slice) -> int:
+    return int(members.stop - members.start)
 
 
 def _metric_rows(
     chosen: list[Metric],
     metrics: Mapping[str, Metric],
-    data: _Data,
+    data: Data,
     variants: list[str],
     alpha: float,
 ) -> list[dict[str, Any]]:
@@ -453,7 +340,7 @@ def _metric_rows(
                 "higher_is_better": metric.higher_is_better,
                 "variant": variant,
                 "control": variant == control,
-                "users": int(np.count_nonzero(data.variant == code)),
+                "users": _count(data.members(code)),
                 "mean": arms.means.get(variant),
             }
             if variant != control and control in arms.stats and variant in arms.stats:
@@ -531,7 +418,7 @@ def _recommend(
 def _timeline(
     metric: Metric,
     metrics: Mapping[str, Metric],
-    data: _Data,
+    data: Data,
     variants: list[str],
     alpha: float,
     now: datetime,
@@ -550,9 +437,8 @@ def _timeline(
         end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=now.tzinfo)
         cutoff = _ms(min(end, now))
         arms = _summaries(metric, metrics, data, variants, cutoff)
-        present = data.first <= cutoff
         for code, variant in enumerate(variants[1:], start=1):
-            users = int(np.count_nonzero(present & (data.variant == code)))
+            users = _count(data.members(code, cutoff))
             point: dict[str, Any] = {"date": day.isoformat(), "variant": variant, "users": users}
             if control in arms.stats and variant in arms.stats:
                 found = _compare(metric, arms.stats[control], arms.stats[variant], alpha)
