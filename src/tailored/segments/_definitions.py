@@ -156,10 +156,10 @@ def _compiled(sid: int, key: str, condition: Any) -> CompiledSegment:
     needs = needs_of(condition)
     compiled = compile_condition(condition, strict=False)
     refs = frozenset(ref for ref, _ in needs.refs)
-    return CompiledSegment(sid, key, compiled, needs, _direct(condition), refs, _way(condition))
+    return CompiledSegment(sid, key, compiled, needs, _direct(condition), refs)
 
 
-def _way(condition: Any, segments: Mapping[str, int] | None = None) -> int:
+def _way(condition: Any, segments: Mapping[str, int]) -> int:
     try:
         return direction(condition, segments)
     except ValidationError:
@@ -172,8 +172,7 @@ class CompiledWorkspace:
 
     segments: tuple[CompiledSegment, ...]
     features: FeatureSet
-    reads_profile: bool
-    fields: frozenset[str] | None = None
+    fields: frozenset[str] | None = frozenset()
     """The profile fields the segments read (``None``: any)."""
     keys: dict[int, str] = field(default_factory=dict, compare=False, repr=False)
     """Segment keys by id."""
@@ -181,6 +180,11 @@ class CompiledWorkspace:
 
     def __post_init__(self) -> None:
         self.keys.update((s.id, s.key) for s in self.segments)
+
+    @property
+    def reads_profile(self) -> bool:
+        """Whether a segment reads profile fields (traits, computed traits, RFM, consent)."""
+        return self.fields is None or bool(self.fields)
 
     def plan(self, events: frozenset[str]) -> Plan:
         """Which segments new events named ``events`` may change (see :class:`Plan`)."""
@@ -245,11 +249,9 @@ def compile_workspace(rows: list[tuple[int, str, Any]]) -> CompiledWorkspace:
     conditions = {key: cond for _, key, cond in rows}
     ways: dict[str, int] = {}
     for n, segment in enumerate(ordered):  # a reference moves the way its segment does
-        if segment.refs:
-            way = _way(conditions[segment.key], ways)
-            ordered[n] = segment = dataclasses.replace(segment, way=way)
-        ways[segment.key] = segment.way
+        way = ways[segment.key] = _way(conditions[segment.key], ways)
+        ordered[n] = dataclasses.replace(segment, way=way)
     features = FeatureSet([f for s in ordered for f in s.needs.features])
     reads = [s.needs.fields for s in ordered if s.needs.reads_profile]
     fields = None if None in reads else frozenset().union(*(f for f in reads if f is not None))
-    return CompiledWorkspace(tuple(ordered), features, bool(reads), fields)
+    return CompiledWorkspace(tuple(ordered), features, fields)
