@@ -88,19 +88,18 @@ def append_events(conn: Connection, workspace_id: int, rows: Sequence[EventRow])
     # straight to the driver, which is several times cheaper per row than SQLAlchemy's
     # parameter processing (values are encoded exactly as the column types would).
     ids = [v["message_id"] for v in values]
-    known = set(
-        conn.execute(
-            sa.select(events.c.message_id).where(
-                events.c.workspace_id == workspace_id, events.c.message_id.in_(ids)
-            )
-        ).scalars()
-    )
+    known = set(conn.execute(_KNOWN, {"workspace_id": workspace_id, "ids": ids}).scalars())
     fresh = [v for v in values if v["message_id"] not in known]
     if fresh:
         conn.exec_driver_sql(_SQLITE_INSERT, [_sqlite_values(v) for v in fresh])
     return [str(v["message_id"]) for v in fresh]
 
 
+#: The stored among some message ids (on every SQLite ingest; built once).
+_KNOWN = sa.select(events.c.message_id).where(
+    events.c.workspace_id == sa.bindparam("workspace_id"),
+    events.c.message_id.in_(sa.bindparam("ids", expanding=True)),
+)
 _SQLITE_COLUMNS = (
     "workspace_id", "message_id", "type", "event", "user_id", "anonymous_id", "timestamp",
     "received_at", "properties", "traits", "context", "extra", "profile_id",

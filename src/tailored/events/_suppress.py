@@ -80,6 +80,13 @@ def _row_digests(row: EventRow) -> Iterable[str]:
         yield digest("anonymous", row["anonymous_id"])
 
 
+#: The suppressed among some digests (on every ingest; built once).
+_BLOCKED = sa.select(suppressions.c.digest).where(
+    suppressions.c.workspace_id == sa.bindparam("workspace_id"),
+    suppressions.c.digest.in_(sa.bindparam("digests", expanding=True)),
+)
+
+
 def drop_suppressed(
     conn: Connection, workspace_id: int, rows: list[EventRow], now: datetime
 ) -> tuple[list[EventRow], int]:
@@ -87,13 +94,8 @@ def drop_suppressed(
     wanted = {d for row in rows for d in _row_digests(row)}
     if not wanted:
         return rows, 0
-    blocked = set(
-        conn.execute(
-            sa.select(suppressions.c.digest).where(
-                suppressions.c.workspace_id == workspace_id, suppressions.c.digest.in_(wanted)
-            )
-        ).scalars()
-    )
+    found = conn.execute(_BLOCKED, {"workspace_id": workspace_id, "digests": list(wanted)})
+    blocked = set(found.scalars())
     if not blocked:
         return rows, 0
     kept = [r for r in rows if not blocked.intersection(_row_digests(r))]

@@ -17,6 +17,20 @@ from ._identity import Resolution, resolve_batch, write_resolution
 from ._state import State, apply_event, merge_states
 from ._tables import profiles
 
+# The statements of every ingest, built once: building and caching a statement costs about
+# as much as running it for a batch of one person.
+_STATES = (
+    sa.select(profiles.c.id, profiles.c.state)
+    .where(profiles.c.id.in_(sa.bindparam("ids", expanding=True)), profiles.c.merged_into.is_(None))
+    .order_by(profiles.c.id)
+)
+_STATES_FOR_UPDATE = _STATES.with_for_update()
+_SAVE_STATE = (
+    profiles.update()
+    .where(profiles.c.id == sa.bindparam("pid"))
+    .values(state=sa.bindparam("new_state"), updated_at=sa.bindparam("now"))
+)
+
 
 def load_states(
     conn: Connection, profile_ids: set[str], *, for_update: bool = False
@@ -29,12 +43,8 @@ def load_states(
     """
     if not profile_ids:
         return {}
-    query = (
-        sa.select(profiles.c.id, profiles.c.state)
-        .where(profiles.c.id.in_(profile_ids), profiles.c.merged_into.is_(None))
-        .order_by(profiles.c.id)
-    )
-    rows = conn.execute(query.with_for_update() if for_update else query)
+    query = _STATES_FOR_UPDATE if for_update else _STATES
+    rows = conn.execute(query, {"ids": list(profile_ids)})
     return {pid: state or {} for pid, state in rows}
 
 
@@ -44,10 +54,8 @@ def save_states(conn: Connection, states: dict[str, State]) -> None:
         return
     now = utcnow()
     conn.execute(
-        profiles.update()
-        .where(profiles.c.id == sa.bindparam("pid"))
-        .values(state=sa.bindparam("new_state"), updated_at=now),
-        [{"pid": pid, "new_state": state} for pid, state in states.items()],
+        _SAVE_STATE,
+        [{"pid": pid, "new_state": state, "now": now} for pid, state in states.items()],
     )
 
 

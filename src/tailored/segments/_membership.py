@@ -27,6 +27,22 @@ from ._tables import due, history, members
 _NO_ATTRIBUTES: Any = MappingProxyType({})
 _CHUNK = 500
 
+# The statements of the ingest path, built once: building and caching a statement costs
+# about as much as running it on a batch of one person.
+_IDS: sa.BindParameter[str] = sa.bindparam("ids", expanding=True)
+_SCORES = sa.select(scores).where(scores.c.profile_id.in_(_IDS))
+_MEMBERS = sa.select(members.c.profile_id, members.c.segment_id).where(
+    members.c.profile_id.in_(_IDS)
+)
+_DUE = sa.select(due.c.profile_id, due.c.due_at).where(due.c.profile_id.in_(_IDS))
+_CLEAR_DUE = due.delete().where(due.c.profile_id.in_(_IDS))
+_MERGED_AWAY = (
+    sa.select(members.c.profile_id)
+    .distinct()
+    .join(profiles, profiles.c.id == members.c.profile_id)
+    .where(profiles.c.merged_into.in_(_IDS))
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
@@ -102,9 +118,7 @@ def load_scores(conn: Connection, profile_ids: Iterable[str]) -> dict[str, dict[
     out: dict[str, dict[str, Any]] = {}
     ids = list(profile_ids)
     for start in range(0, len(ids), _CHUNK):
-        rows = conn.execute(
-            sa.select(scores).where(scores.c.profile_id.in_(ids[start : start + _CHUNK]))
-        ).mappings()
+        rows = conn.execute(_SCORES, {"ids": ids[start : start + _CHUNK]}).mappings()
         for row in rows:
             out[row["profile_id"]] = {
                 "rfm": {k: row[k] for k in ("recency", "frequency", "monetary")},
@@ -117,12 +131,7 @@ def load_scores(conn: Connection, profile_ids: Iterable[str]) -> dict[str, dict[
 def _current(conn: Connection, profile_ids: list[str]) -> dict[str, set[int]]:
     out: dict[str, set[int]] = {pid: set() for pid in profile_ids}
     for start in range(0, len(profile_ids), _CHUNK):
-        chunk = profile_ids[start : start + _CHUNK]
-        rows = conn.execute(
-            sa.select(members.c.profile_id, members.c.segment_id).where(
-                members.c.profile_id.in_(chunk)
-            )
-        )
+        rows = conn.execute(_MEMBERS, {"ids": profile_ids[start : start + _CHUNK]})
         for pid, sid in rows:
             out[pid].add(sid)
     return out
@@ -133,11 +142,7 @@ def last_evaluations(conn: Connection, profile_ids: Iterable[str]) -> dict[str, 
     ids = list(profile_ids)
     due_at: dict[str, int] = {}
     for start in range(0, len(ids), _CHUNK):
-        rows = conn.execute(
-            sa.select(due.c.profile_id, due.c.due_at).where(
-                due.c.profile_id.in_(ids[start : start + _CHUNK])
-            )
-        )
+        rows = conn.execute(_DUE, {"ids": ids[start : start + _CHUNK]})
         for pid, moment in rows:
             due_at[pid] = int(moment.timestamp() * 1000)
     return {
@@ -185,7 +190,7 @@ def write_memberships(
 
 def _clear_due(conn: Connection, ids: list[str]) -> None:
     for start in range(0, len(ids), _CHUNK):
-        conn.execute(due.delete().where(due.c.profile_id.in_(ids[start : start + _CHUNK])))
+        conn.execute(_CLEAR_DUE, {"ids": ids[start : start + _CHUNK]})
 
 
 def _dt(ms: int) -> datetime:
@@ -231,10 +236,6 @@ def _exit(conn: Connection, pairs: list[tuple[str, int]], now: datetime) -> None
 def merged_away(conn: Connection, profile_ids: Iterable[str]) -> list[str]:
     """Profiles merged into one of ``profile_ids`` that still hold memberships."""
     ids = list(profile_ids)
-    query = (
-        sa.select(members.c.profile_id)
-        .distinct()
-        .join(profiles, profiles.c.id == members.c.profile_id)
-        .where(profiles.c.merged_into.in_(ids))
-    )
-    return list(conn.execute(query).scalars())
+    if not ids:
+        return []
+    return list(conn.execute(_MERGED_AWAY, {"ids": ids}).scalars())

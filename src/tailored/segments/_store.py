@@ -173,19 +173,15 @@ def delete_segment_row(conn: Connection, workspace_id: int, key: str) -> None:
 
 _cache: dict[tuple[str, int], tuple[Any, CompiledWorkspace]] = {}
 _lock = threading.Lock()
+#: What changes when a workspace's segments do (checked on every ingest; built once).
+_STAMP = sa.select(
+    sa.func.count(segments.c.id), sa.func.max(segments.c.updated_at), sa.func.max(segments.c.id)
+).where(segments.c.workspace_id == sa.bindparam("workspace_id"))
 
 
 def compiled_workspace(conn: Connection, workspace_id: int) -> CompiledWorkspace:
     """The workspace's segments compiled, cached in this process until they change."""
-    stamp = tuple(
-        conn.execute(
-            sa.select(
-                sa.func.count(segments.c.id),
-                sa.func.max(segments.c.updated_at),
-                sa.func.max(segments.c.id),
-            ).where(segments.c.workspace_id == workspace_id)
-        ).one()
-    )
+    stamp = tuple(conn.execute(_STAMP, {"workspace_id": workspace_id}).one())
     cache_key = (conn.engine.url.render_as_string(), workspace_id)
     cached = _cache.get(cache_key)
     if cached is not None and cached[0] == stamp:
