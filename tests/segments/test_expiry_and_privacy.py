@@ -31,6 +31,31 @@ def test_a_lapsed_window_is_swept_at_its_due_time(engine, send, members_of):
         assert conn.execute(sa.select(sa.func.count()).select_from(segments.due)).scalar() == 0
 
 
+def test_the_due_time_stays_through_other_events_and_moves_with_counted_ones(
+    engine, send, members_of
+):
+    segments.create_segment(
+        engine, 1, "recent", "Recent", {"$event": {"name": "Product Viewed", "within": "12h"}}
+    )
+    now = utcnow()
+
+    def due_at():
+        with engine.connect() as conn:
+            return conn.execute(sa.select(segments.due.c.due_at)).scalar_one()
+
+    send(track("a", "Product Viewed", ago=11 * HOUR, now=now))
+    first = due_at()
+    send(track("a", "Page Viewed", ago=HOUR, now=now))  # not counted: the due time stays
+    assert due_at() == first
+    send(track("a", "Product Viewed", ago=2 * HOUR, now=now))  # counted, lapses later
+    assert due_at() == first, "the first view still ages out first"
+    assert segments.sweep(engine, first) == 1
+    assert members_of("recent") == {"a"}
+    assert abs((due_at() - (now + 10 * HOUR)).total_seconds()) < 1, "now the second view's"
+    assert segments.sweep(engine, due_at()) == 1
+    assert members_of("recent") == set()
+
+
 def test_the_worker_sweeps_every_thirty_seconds():
     assert segments.SWEEP_JOB in storage.job_handlers()
 

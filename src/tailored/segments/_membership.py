@@ -162,7 +162,8 @@ def write_memberships(
     """Store the evaluations: members, history, due times; publish and return the changes.
 
     ``last`` may hold the stored evaluations of some of the profiles (see
-    :func:`last_evaluations`), whose memberships are then not read again.
+    :func:`last_evaluations`), whose memberships are then not read again, nor their due
+    times written when they did not move.
     """
     if not results:
         return []
@@ -173,11 +174,12 @@ def write_memberships(
     exited = [(pid, sid) for pid, r in results.items() for sid in current[pid] - r.segment_ids]
     _enter(conn, workspace_id, entered, now)
     _exit(conn, exited, now)
-    _clear_due(conn, list(results))
+    moved = [pid for pid, r in results.items() if pid not in last or last[pid].due != r.due]
+    _clear_due(conn, moved)
     due_rows = [
-        {"profile_id": pid, "workspace_id": workspace_id, "due_at": _dt(r.due)}
-        for pid, r in results.items()
-        if r.due is not None
+        {"profile_id": pid, "workspace_id": workspace_id, "due_at": _dt(due_at)}
+        for pid in moved
+        if (due_at := results[pid].due) is not None
     ]
     if due_rows:
         conn.execute(due.insert(), due_rows)

@@ -91,7 +91,8 @@ def update_profiles(
                       since=last.get(pid), events=folded.get(pid, frozenset()))
         for pid, state in states.items()
     }  # fmt: skip
-    for loser in merged_away(conn, states):
+    # Only a profile created or merged by the batch (not folded) can have taken in another.
+    for loser in merged_away(conn, [pid for pid in states if pid not in folded]):
         results[loser] = Evaluation(frozenset(), None)
     write_memberships(conn, workspace_id, results, compiled.keys, now, last)
 
