@@ -42,7 +42,15 @@ from ._lifecycle import (
     track_activity,
 )
 from ._privacy import person, set_consent
-from ._read import PAGE_MAX, computed_traits, find_profile, profile_document, profile_events
+from ._read import (
+    FIELD_EVENTS,
+    PAGE_MAX,
+    SCORE_FIELDS,
+    computed_traits,
+    find_profile,
+    profile_document,
+    profile_events,
+)
 from ._rfm import (
     RFMProfile,
     RFMScores,
@@ -59,8 +67,10 @@ from ._tables import identities, profiles
 
 __all__ = [
     "ANONYMOUS",
+    "FIELD_EVENTS",
     "LIFECYCLE_STAGES",
     "PAGE_MAX",
+    "SCORE_FIELDS",
     "USER",
     "Activity",
     "BGNBDConfig",

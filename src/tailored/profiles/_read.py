@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,15 @@ from tailored.events import events
 
 from ._lifecycle import LifecycleConfig, lifecycle_stage
 from ._scores import score_of
-from ._state import DAY_MS, State, active_days, from_ms, to_ms, top_categories
+from ._state import (
+    CATEGORY_WEIGHTS,
+    DAY_MS,
+    State,
+    active_days,
+    from_ms,
+    to_ms,
+    top_categories,
+)
 from ._tables import identities, profiles
 
 PAGE_MAX = 500
@@ -57,8 +65,65 @@ def returned_at(state: State, config: LifecycleConfig) -> datetime | None:
     return None if latest is None else from_ms(latest * DAY_MS)
 
 
-#: Computed traits that cost more than a look-up: skipped when not asked for.
-_COSTLY = frozenset({"top_categories", "lifecycle_stage"})
+#: The profile fields that come from the scores job (RFM), not from the profile's state.
+SCORE_FIELDS = frozenset({"rfm", "rfm_segment", "probability_alive"})
+_ORDERS = frozenset({"Order Completed"})
+_REFUNDS = frozenset({"Order Refunded"})
+#: The profile fields that only events of some names change (scores: none, the scores job
+#: does); every other field (traits, consent, seen, counts, lifecycle...) may change with any
+#: event. A profile's fields also change when it is merged with another.
+FIELD_EVENTS: dict[str, frozenset[str]] = {
+    "order_count": _ORDERS,
+    "total_revenue": _ORDERS,
+    "average_order_value": _ORDERS,
+    "last_order_at": _ORDERS,
+    "refund_count": _REFUNDS,
+    "refunded_amount": _REFUNDS,
+    "top_categories": frozenset(CATEGORY_WEIGHTS),  # decay scales every category alike
+    **dict.fromkeys(SCORE_FIELDS, frozenset()),
+}
+
+
+def _seen(key: str) -> Callable[[State, datetime, LifecycleConfig], Any]:
+    return lambda state, *_: state.get("seen", [{}])[0].get(key)
+
+
+def _average_order_value(state: State, *_: Any) -> Any:
+    orders = state.get("orders", 0)
+    return round(round(state.get("revenue", 0.0), 2) / orders, 2) if orders else None
+
+
+def _lifecycle(state: State, now: datetime, config: LifecycleConfig) -> str:
+    first, last = from_ms(state["first"]), from_ms(state["last"])
+    last, now = max(last, first), max(now, last)
+    stage = lifecycle_stage(first, last, now, config=config)
+    if stage == "active":  # it may be a recent return: look for one in the history
+        returned = returned_at(state, config)
+        stage = lifecycle_stage(first, last, now, returned_at=returned, config=config)
+    return stage
+
+
+#: Each computed trait, from ``(state, now, config)``, in the order profiles show them.
+_TRAITS: dict[str, Callable[[State, datetime, LifecycleConfig], Any]] = {
+    "first_seen": lambda state, *_: from_ms(state["first"]),
+    "last_seen": lambda state, *_: from_ms(state["last"]),
+    "event_counts": lambda state, *_: state.get("counts", {}),
+    "order_count": lambda state, *_: state.get("orders", 0),
+    "total_revenue": lambda state, *_: round(state.get("revenue", 0.0), 2),
+    "average_order_value": _average_order_value,
+    "last_order_at": lambda state, *_: (
+        from_ms(state["last_order"]) if "last_order" in state else None
+    ),
+    "refund_count": lambda state, *_: state.get("refunds", 0),
+    "refunded_amount": lambda state, *_: round(state.get("refunded", 0.0), 2),
+    "last_device": _seen("device_type"),
+    "last_browser": _seen("browser"),
+    "last_os": _seen("os"),
+    "last_channel": _seen("channel"),
+    "last_source": _seen("source"),
+    "top_categories": lambda state, now, *_: [c for c, _ in top_categories(state, now)],
+    "lifecycle_stage": _lifecycle,
+}
 
 
 def computed_traits(
@@ -67,38 +132,9 @@ def computed_traits(
     """The traits tailored derives from a profile's events (only ``keys`` when given)."""
     if "first" not in state:
         return {}
-    orders = state.get("orders", 0)
-    revenue = round(state.get("revenue", 0.0), 2)
-    first, last = from_ms(state["first"]), from_ms(state["last"])
-    seen = state.get("seen", [{}])[0]
-    out = {
-        "first_seen": first,
-        "last_seen": last,
-        "event_counts": state.get("counts", {}),
-        "order_count": orders,
-        "total_revenue": revenue,
-        "average_order_value": round(revenue / orders, 2) if orders else None,
-        "last_order_at": from_ms(state["last_order"]) if "last_order" in state else None,
-        "refund_count": state.get("refunds", 0),
-        "refunded_amount": round(state.get("refunded", 0.0), 2),
-        "last_device": seen.get("device_type"),
-        "last_browser": seen.get("browser"),
-        "last_os": seen.get("os"),
-        "last_channel": seen.get("channel"),
-        "last_source": seen.get("source"),
-    }
-    if keys is None or "top_categories" in keys:
-        out["top_categories"] = [c for c, _ in top_categories(state, now)]
-    if keys is None or "lifecycle_stage" in keys:
-        last, now = max(last, first), max(now, last)
-        stage = lifecycle_stage(first, last, now, config=config)
-        if stage == "active":  # it may be a recent return: look for one in the history
-            returned = returned_at(state, config)
-            stage = lifecycle_stage(first, last, now, returned_at=returned, config=config)
-        out["lifecycle_stage"] = stage
-    if keys is not None:
-        out = {k: v for k, v in out.items() if k in keys}
-    return out
+    if keys is None:
+        return {key: trait(state, now, config) for key, trait in _TRAITS.items()}
+    return {key: _TRAITS[key](state, now, config) for key in _TRAITS.keys() & keys}
 
 
 def profile_document(

@@ -34,7 +34,8 @@ DAY_MS = 86_400_000
 KEEP_DAYS = 366
 HALF_LIFE_DAYS = 30.0
 _FRAME_MS = int(datetime(2020, 1, 1, tzinfo=UTC).timestamp() * 1000)
-_CATEGORY_WEIGHTS = {"Product Viewed": 1.0, "Product Added": 3.0, "Order Completed": 5.0}
+#: Events that raise a profile's affinity to their categories, and by how much.
+CATEGORY_WEIGHTS = {"Product Viewed": 1.0, "Product Added": 3.0, "Order Completed": 5.0}
 _COUNTED_TYPES = {"page": "Page Viewed", "screen": "Screen Viewed"}
 
 
@@ -111,7 +112,7 @@ def _commerce(state: State, name: str, properties: dict[str, Any], ts: int) -> N
     elif name == "Order Refunded":
         state["refunds"] = state.get("refunds", 0) + 1
         state["refunded"] = state.get("refunded", 0.0) + order_value(properties)
-    weight = _CATEGORY_WEIGHTS.get(name)
+    weight = CATEGORY_WEIGHTS.get(name)
     if weight:
         boost = weight * 2.0 ** ((ts - _FRAME_MS) / (HALF_LIFE_DAYS * DAY_MS))
         cats = state.setdefault("cats", {})

@@ -175,7 +175,7 @@ def recompute(
     done = entered = exited = 0
     with engine.connect() as reader:
         for chunk in state_chunks(reader, workspace_id):
-            scores = load_scores(reader, chunk) if compiled.reads_profile else {}
+            scores = load_scores(reader, chunk) if compiled.reads_scores else {}
             results = {pid: evaluate(compiled, state, now, now_ms, scores.get(pid))
                        for pid, state in chunk.items()}  # fmt: skip
             with storage.write_transaction(engine) as conn:
@@ -204,6 +204,6 @@ def evaluate_population(
             parts = feature_parts(conn, workspace_id, list(chunk), missing)
             for pid, state in chunk.items():
                 state.setdefault(STATE_KEY, {}).update(parts[pid])
-        scores = load_scores(conn, chunk) if compiled.reads_profile else {}
+        scores = load_scores(conn, chunk) if compiled.reads_scores else {}
         for pid, state in chunk.items():
             yield pid, evaluate(compiled, state, now, now_ms, scores.get(pid))

@@ -13,6 +13,7 @@ from typing import Any
 
 from tailored.conditions import Condition, Predicate, compile_condition, validate
 from tailored.core import ValidationError
+from tailored.profiles import FIELD_EVENTS, SCORE_FIELDS
 
 from ._features import FeatureSet, FeatureSpec
 from ._monotone import EITHER, direction
@@ -143,6 +144,8 @@ class CompiledSegment:
     """The keys of the segments it refers to."""
     way: int = EITHER
     """Which way one more event can move its answer (see :mod:`._monotone`)."""
+    triggers: frozenset[str] | None = None
+    """The names of the events that can change its answer (``None``: any event)."""
 
 
 def _direct(condition: Any) -> Predicate | None:
@@ -156,7 +159,22 @@ def _compiled(sid: int, key: str, condition: Any) -> CompiledSegment:
     needs = needs_of(condition)
     compiled = compile_condition(condition, strict=False)
     refs = frozenset(ref for ref, _ in needs.refs)
-    return CompiledSegment(sid, key, compiled, needs, _direct(condition), refs)
+    return CompiledSegment(
+        sid, key, compiled, needs, _direct(condition), refs, triggers=_triggers(needs)
+    )
+
+
+def _triggers(needs: Needs) -> frozenset[str] | None:
+    """The events it counts and those that change the profile fields it reads."""
+    if needs.fields is None:
+        return None
+    names = set(needs.events)
+    for name in needs.fields:
+        changed_by = FIELD_EVENTS.get(name)
+        if changed_by is None:
+            return None
+        names |= changed_by
+    return frozenset(names)
 
 
 def _way(condition: Any, segments: Mapping[str, int]) -> int:
@@ -186,6 +204,11 @@ class CompiledWorkspace:
         """Whether a segment reads profile fields (traits, computed traits, RFM, consent)."""
         return self.fields is None or bool(self.fields)
 
+    @property
+    def reads_scores(self) -> bool:
+        """Whether a segment reads RFM scores (which are stored apart from profiles)."""
+        return self.fields is None or not self.fields.isdisjoint(SCORE_FIELDS)
+
     def plan(self, events: frozenset[str]) -> Plan:
         """Which segments new events named ``events`` may change (see :class:`Plan`)."""
         found = self._plans.get(events)
@@ -200,9 +223,10 @@ class CompiledWorkspace:
 class Plan:
     """The segments to evaluate again when a profile gains events of some names.
 
-    A segment may change if it counts one of those events, reads profile fields (which every
-    event updates) or refers to a segment that may change; every other segment keeps its
-    last answer (until a window of it lapses, which the worker's sweep handles).
+    A segment may change if it counts one of those events, reads profile fields that they
+    may change (most fields change with every event; order totals only with orders, scores
+    with none) or refers to a segment that may change; every other segment keeps its last
+    answer (until a window of it lapses, which the worker's sweep handles).
     """
 
     evaluate: tuple[CompiledSegment, ...]
@@ -217,8 +241,8 @@ def _plan(ordered: tuple[CompiledSegment, ...], events: frozenset[str]) -> Plan:
     again: list[CompiledSegment] = []
     moved: set[str] = set()
     for segment in ordered:  # references come first, so one pass finds every dependent
-        needs = segment.needs
-        if needs.reads_profile or not needs.events.isdisjoint(events) or segment.refs & moved:
+        triggers = segment.triggers
+        if triggers is None or not triggers.isdisjoint(events) or segment.refs & moved:
             again.append(segment)
             moved.add(segment.key)
     refs = {key for segment in again for key in segment.refs}

@@ -84,7 +84,7 @@ def update_profiles(
     """
     now_ms = _to_ms(now)
     folded = folded or {}
-    scores = load_scores(conn, states) if compiled.reads_profile else {}
+    scores = load_scores(conn, states) if compiled.reads_scores else {}
     last = last_evaluations(conn, [pid for pid in states if pid in folded])
     results = {
         pid: evaluate(compiled, state, now, now_ms, scores.get(pid),
@@ -166,7 +166,7 @@ def _scores_changed(engine: Engine) -> list[int]:
                 )
             ).scalar()
             stale_scores = computed is not None and computed < scored_at
-            if stale_scores and compiled_workspace(conn, workspace_id).reads_profile:
+            if stale_scores and compiled_workspace(conn, workspace_id).reads_scores:
                 stale.append(workspace_id)
     return stale
 
