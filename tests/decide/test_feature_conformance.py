@@ -53,7 +53,13 @@ def test_contextual_bandit_conformance(conformance_cases, index):
 
 
 @pytest.mark.parametrize(
-    "name", ["tailored.decide", "tailored.decide._definitions", "tailored.decide._features"]
+    "name",
+    [
+        "tailored.decide",
+        "tailored.decide._definitions",
+        "tailored.decide._exposures",
+        "tailored.decide._features",
+    ],
 )
 def test_docstring_examples_run(name):
     assert doctest.testmod(importlib.import_module(name)).failed == 0

@@ -101,6 +101,7 @@ def _write(engine, prefix):
     decisions.append(_decision(len(decisions), prefix + "late", "a", NOW + timedelta(hours=1)))
     with storage.write_transaction(engine) as conn:
         conn.execute(decide.decisions.insert(), decisions)
+        decide.record_first_exposures(conn, decisions)
         conn.execute(events.insert(), evs)
     return expected
 
@@ -159,11 +160,10 @@ def test_a_person_seen_twice_counts_once_in_any_variant(engine):
         ],
     )
     seen = [("one", "f", START), ("one", "f", START + timedelta(hours=1)), ("two", "a", START)]
+    logged = [_decision(n, person, variant, at) for n, (person, variant, at) in enumerate(seen)]
     with storage.write_transaction(engine) as conn:
-        conn.execute(
-            decide.decisions.insert(),
-            [_decision(n, person, variant, at) for n, (person, variant, at) in enumerate(seen)],
-        )
+        conn.execute(decide.decisions.insert(), logged)
+        decide.record_first_exposures(conn, logged)
         conn.execute(
             events.insert(),
             [_event(0, "one", "Order Completed", START + timedelta(minutes=30), {})],

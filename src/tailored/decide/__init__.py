@@ -8,7 +8,8 @@
   attribution). :func:`save`, :func:`delete`, :func:`get`, :func:`listing` store them.
 - :func:`decide` answers one call: each placement's content with its ``reason`` and
   ``propensity``, every flag's value, exposures logged as ``Experience Viewed`` events.
-- The decision log (``decisions``) and attribution of later conversions
+- The decision log (``decisions``), each person's first exposure to each experiment
+  (``first_exposures``, what experiment results read) and attribution of later conversions
   (``decision_attributions``) are kept by an ingest subscriber.
 - Bandit experiences ask a :class:`BanditHook` (:func:`set_bandit_hook`); rewards
   (:func:`reward_decision`) are stored and learned, and policies' states kept in
@@ -33,6 +34,7 @@ from ._bandit_report import bandit_results
 from ._compiled import CompiledConfig, compiled_config, invalidate
 from ._definitions import BanditContext, ContextualBandit, FeatureDefinition, FeatureRule
 from ._engine import DecideResult, Decision, FlagValue, decide, decide_for, exposure_messages
+from ._exposures import record_first_exposures
 from ._features import FeatureEvaluator, FeatureResult, FeatureSource, evaluate_feature
 from ._manage import delete, get, listing, save, save_many
 from ._model import (
@@ -52,7 +54,14 @@ from ._results import CSV_COLUMNS, HOLDOUT_GROUPS, experiment_results, holdout_r
 from ._rewards import Reward, default_rewards, reward_decision
 from ._sticky import EXPOSURE_EVENT
 from ._store import DecideObject, Snapshot, check_snapshot, load_snapshot, parse, to_body
-from ._tables import attributions, bandit_states, decide_objects, decisions, rewards
+from ._tables import (
+    attributions,
+    bandit_states,
+    decide_objects,
+    decisions,
+    first_exposures,
+    rewards,
+)
 from ._workspace_file import (
     Plan,
     WorkspaceFile,
@@ -114,6 +123,7 @@ __all__ = [
     "experiment_results",
     "export_workspace",
     "exposure_messages",
+    "first_exposures",
     "format_problem",
     "get",
     "holdout_results",
@@ -125,6 +135,7 @@ __all__ = [
     "logged_feedback",
     "parse",
     "plan",
+    "record_first_exposures",
     "reward_decision",
     "rewards",
     "save",

@@ -1,11 +1,12 @@
 """The decision log and attribution, kept as events arrive.
 
 An ``Experience Viewed`` event written by decide becomes a row of ``decisions`` (with its
-propensity, for analysis and off-policy evaluation). A later event is credited to the
-decisions that led to it: to the decision it names in ``properties.decision_id``, or, for the
-workspace's conversion events, to the person's latest decision of each experience (and each
-flag experiment) within the attribution window. A bandit decision credited this way is
-rewarded (see ``_rewards``).
+propensity, for analysis and off-policy evaluation); an experiment's exposures also keep
+each person's first one in ``first_exposures`` (see ``_exposures``). A later event is
+credited to the decisions that led to it: to the decision it names in
+``properties.decision_id``, or, for the workspace's conversion events, to the person's latest
+decision of each experience (and each flag experiment) within the attribution window. A
+bandit decision credited this way is rewarded (see ``_rewards``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tailored.core import utcnow
 from tailored.events import EventRow, subscribe
 
 from ._compiled import compiled_config
+from ._exposures import record_first_exposures
 from ._rewards import reward_conversions
 from ._sticky import EXPOSURE_EVENT, LIBRARY
 from ._tables import attributions, decisions
@@ -97,6 +99,7 @@ class DecisionLog:
         exposures = [_decision_row(workspace_id, r) for r in stored if _is_exposure(r)]
         if exposures:
             conn.execute(decisions.insert(), exposures)
+            record_first_exposures(conn, exposures)
         candidates = [r for r in stored if r["type"] == "track" and not _is_exposure(r)]
         if not candidates:
             return

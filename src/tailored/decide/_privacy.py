@@ -1,4 +1,5 @@
-"""What the decide stage holds about a person: decisions, credited conversions, rewards."""
+"""What the decide stage holds about a person: decisions, first exposures to experiments,
+credited conversions, rewards."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from sqlalchemy.engine import Connection
 
 from tailored.core import Person, register_personal_data
 
-from ._tables import attributions, decisions, rewards
+from ._exposures import from_ms
+from ._tables import attributions, decisions, first_exposures, rewards
 
 
 def _export(conn: Connection, who: Person) -> list[dict[str, Any]]:
@@ -47,6 +49,28 @@ def _export(conn: Connection, who: Person) -> list[dict[str, Any]]:
         .order_by(rewards.c.received_at, rewards.c.id)
     )
     out += [{"reward": dict(row)} for row in given.mappings()]
+    firsts = conn.execute(
+        sa.select(
+            first_exposures.c.experiment,
+            first_exposures.c.variant,
+            first_exposures.c.first_ms,
+            first_exposures.c.other_ms,
+        )
+        .where(
+            first_exposures.c.workspace_id == who.workspace_id,
+            first_exposures.c.profile_id.in_(who.profile_ids),
+        )
+        .order_by(first_exposures.c.first_ms, first_exposures.c.experiment)
+    )
+    out += [
+        {"first_exposure": {
+            "experiment": experiment,
+            "variant": variant,
+            "exposed_at": from_ms(first_ms),
+            "other_variant_exposed_at": None if other_ms is None else from_ms(other_ms),
+        }}
+        for experiment, variant, first_ms, other_ms in firsts
+    ]  # fmt: skip
     return out
 
 
@@ -56,9 +80,16 @@ def _erase(conn: Connection, who: Person) -> int:
         count += conn.execute(
             table.delete().where(table.c.profile_id.in_(who.profile_ids))
         ).rowcount
+    # By workspace too: the key of first_exposures starts with it.
+    count += conn.execute(
+        first_exposures.delete().where(
+            first_exposures.c.workspace_id == who.workspace_id,
+            first_exposures.c.profile_id.in_(who.profile_ids),
+        )
+    ).rowcount
     return count
 
 
 def install_privacy() -> None:
-    """Register the decision log with the privacy registry."""
+    """Register the decision log (and what is kept from it) with the privacy registry."""
     register_personal_data("decisions", _export, _erase)

@@ -44,7 +44,7 @@ from tailored.experiments import stats
 from tailored.experiments.stats import CupedStats
 
 from ._model import Experiment, Metric
-from ._results_data import Cohort, Data, load, needs
+from ._results_data import Cohort, Data, ExperimentCohort, load, needs
 from ._results_data import epoch_ms as epoch_ms  # where _bandit_report finds it
 from ._store import load_snapshot
 from ._tables import decisions
@@ -54,17 +54,6 @@ _HOUR_MS = 3_600_000
 
 def _ms(moment: datetime) -> int:
     return round(moment.timestamp() * 1000)
-
-
-def _experiment_cohort(workspace_id: int, key: str) -> Cohort:
-    return Cohort(
-        (
-            decisions.c.workspace_id == workspace_id,
-            decisions.c.experiment == key,
-            decisions.c.reason == "experiment",
-        ),
-        decisions.c.variant,
-    )
 
 
 #: The two groups of the holdout report: the held-out people are its control.
@@ -242,7 +231,7 @@ def experiment_results(
             [{"loc": "metrics", "message": "at least one metric"}],
         )
     variants = [v.key for v in experiment.variants]
-    cohort = _experiment_cohort(workspace_id, key)
+    cohort = ExperimentCohort(key)
     report = _report(engine, workspace_id, cohort, chosen, metrics, variants,
                      list(experiment.weights), now, alpha, correction)  # fmt: skip
     srm = report["srm"]
@@ -289,7 +278,7 @@ def holdout_results(
 def _report(
     engine: Engine,
     workspace_id: int,
-    cohort: Cohort,
+    cohort: Cohort | ExperimentCohort,
     chosen: list[Metric],
     metrics: Mapping[str, Metric],
     variants: list[str],

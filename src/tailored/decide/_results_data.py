@@ -3,9 +3,11 @@
 A report on a million exposures reads a million rows, and a database driver builds a Python
 object for every value it returns, which costs more than the query itself. So each column
 comes back as one text of all its values (``group_concat`` on SQLite, ``string_agg`` on
-PostgreSQL) that numpy parses. Exposures are grouped into people here rather than by the
-database (SQLite's ``GROUP BY`` costs several scans of the same rows), and only the
-properties that metrics sum are taken out of each event's JSON, by the database.
+PostgreSQL) that numpy parses. An experiment's people come from ``first_exposures`` (one row
+per person, kept as exposures are logged); other cohorts' exposures are read from the
+decision log and grouped into people here rather than by the database (SQLite's
+``GROUP BY`` costs several scans of the same rows). Only the properties that metrics sum are
+taken out of each event's JSON, by the database.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from tailored.events import events
 
+from ._exposures import exposed, first_exposure_query
 from ._model import Metric
 from ._sticky import EXPOSURE_EVENT
-from ._tables import decisions
+from ._tables import decisions, first_exposures
 
 _HOUR_MS = 3_600_000
 
@@ -58,6 +61,13 @@ class Cohort:
 
     where: tuple[Any, ...]
     group: Any
+
+
+@dataclass(frozen=True)
+class ExperimentCohort:
+    """The people exposed to one experiment, split by variant (from ``first_exposures``)."""
+
+    experiment: str
 
 
 @dataclass(frozen=True)
@@ -140,7 +150,7 @@ class Data:
 def load(
     engine: Engine,
     workspace_id: int,
-    cohort: Cohort,
+    cohort: Cohort | ExperimentCohort,
     variants: Sequence[str],
     wanted: Needs,
     until: datetime,
@@ -148,23 +158,11 @@ def load(
     """The exposed people (those seen in one known variant only) and their events up to
     ``until``."""
     with engine.connect() as conn:
-        exposures = _exposures(conn, cohort, variants, until)
-        people = _people(*_read(conn, exposures, [np.int64, np.int64]))
-        empty = np.zeros(0, dtype=np.int64)
-        person, name, ts, props = empty, empty, empty, [np.zeros(0)] * len(wanted.properties)
-        if len(people.variant):
-            start = datetime.fromtimestamp(int(people.first.min()) / 1000, UTC)
-            earliest = start - timedelta(milliseconds=wanted.lookback_ms, seconds=1)
-            query = _events(conn, workspace_id, wanted, earliest, until)
-            if len(people.variant) <= SQL_FILTER_MAX_PEOPLE:
-                known = list(people.index)
-                exposed = [known[n] for n in np.flatnonzero(people.position >= 0)]
-                query = query.where(_among(conn, events.c.profile_id, exposed))
-            dtypes = [np.int64, np.int64] + [np.float64] * len(wanted.properties)
-            keys, (name, ts, *props) = _read(conn, query, dtypes)
-            found = map(people.index.get, keys, itertools.repeat(-1))
-            number = np.fromiter(found, np.int64, len(keys))
-            person = np.where(number >= 0, people.position[number], -1)
+        if isinstance(cohort, ExperimentCohort):
+            found = _experiment_data(conn, workspace_id, cohort.experiment, variants, wanted, until)
+        else:
+            found = _logged_data(conn, workspace_id, cohort, variants, wanted, until)
+    people, person, (name, ts, *props) = found
     keep = person >= 0
     person = person[keep]
     return Data(
@@ -180,6 +178,89 @@ def load(
     )
 
 
+#: People, then per event read the place of its person among them (-1: none), then the
+#: events' other columns.
+_Found = tuple["_Groups", npt.NDArray[np.int64], list[npt.NDArray[Any]]]
+
+
+def _experiment_data(
+    conn: Connection,
+    workspace_id: int,
+    experiment: str,
+    variants: Sequence[str],
+    wanted: Needs,
+    until: datetime,
+) -> _Found:
+    """People from ``first_exposures``; each event joined to its person's number there."""
+    query = first_exposure_query(workspace_id, experiment, variants, until)
+    numbers, codes, first = _read_numbers(conn, query, [np.int64] * 3)
+    people = _groups(codes, codes, first)
+    if not len(people.variant):
+        return people, np.zeros(0, dtype=np.int64), _no_events(wanted)
+    # A left join: SQLite then reads the events first and looks each one's person up.
+    joined = events.outerjoin(
+        first_exposures, exposed(workspace_id, experiment, events.c.profile_id)
+    )
+    number = sa.func.coalesce(first_exposures.c.id, -1)
+    query = _events(conn, workspace_id, wanted, _since(people, wanted), until, number)
+    query = query.select_from(joined)
+    if len(people.variant) <= SQL_FILTER_MAX_PEOPLE:
+        c = first_exposures.c
+        # The bound on first_ms has the experiment's index chosen, not a scan of the
+        # workspace's people.
+        ids = sa.select(c.profile_id).where(
+            c.workspace_id == workspace_id,
+            c.experiment == experiment,
+            c.first_ms <= int(people.first.max()),
+        )
+        query = query.where(events.c.profile_id.in_(ids))
+    keys, *columns = _read_numbers(conn, query, [np.int64, *_event_dtypes(wanted)])
+    order = np.argsort(numbers)
+    ranked = numbers[order]
+    at = np.minimum(np.searchsorted(ranked, keys), len(ranked) - 1)
+    known = ranked[at] == keys
+    return people, np.where(known, people.position[order[at]], -1), columns
+
+
+def _logged_data(
+    conn: Connection,
+    workspace_id: int,
+    cohort: Cohort,
+    variants: Sequence[str],
+    wanted: Needs,
+    until: datetime,
+) -> _Found:
+    """Exposures from the decision log, grouped into people here; events by profile id."""
+    index, people = _people(*_read(conn, _exposures(conn, cohort, variants, until),
+                                   [np.int64, np.int64]))  # fmt: skip
+    if not len(people.variant):
+        return people, np.zeros(0, dtype=np.int64), _no_events(wanted)
+    query = _events(conn, workspace_id, wanted, _since(people, wanted), until)
+    if len(people.variant) <= SQL_FILTER_MAX_PEOPLE:
+        known = list(index)
+        exposed = [known[n] for n in np.flatnonzero(people.position >= 0)]
+        query = query.where(_among(conn, events.c.profile_id, exposed))
+    keys, columns = _read(conn, query, _event_dtypes(wanted))
+    found = map(index.get, keys, itertools.repeat(-1))
+    number = np.fromiter(found, np.int64, len(keys))
+    return people, np.where(number >= 0, people.position[number], -1), columns
+
+
+def _since(people: _Groups, wanted: Needs) -> datetime:
+    """How far back events are read: the longest metric window before the first exposure."""
+    start = datetime.fromtimestamp(int(people.first.min()) / 1000, UTC)
+    return start - timedelta(milliseconds=wanted.lookback_ms, seconds=1)
+
+
+def _event_dtypes(wanted: Needs) -> list[type[np.generic]]:
+    """The types of the events' columns after the person: name, time, summed properties."""
+    return [np.int64, np.int64] + [np.float64] * len(wanted.properties)
+
+
+def _no_events(wanted: Needs) -> list[npt.NDArray[Any]]:
+    return [np.zeros(0, dtype=d) for d in _event_dtypes(wanted)]
+
+
 def _exposures(
     conn: Connection, cohort: Cohort, variants: Sequence[str], until: datetime
 ) -> sa.Select[Any]:
@@ -192,10 +273,15 @@ def _exposures(
 
 
 def _events(
-    conn: Connection, workspace_id: int, wanted: Needs, since: datetime, until: datetime
+    conn: Connection,
+    workspace_id: int,
+    wanted: Needs,
+    since: datetime,
+    until: datetime,
+    person: Any = events.c.profile_id,
 ) -> sa.Select[Any]:
-    """Per event metrics may read: the person, the index of its name, when, summed
-    properties."""
+    """Per event metrics may read: the ``person`` (its profile id by default), the index of
+    its name, when, summed properties."""
     dialect = conn.dialect.name
     name: Any = sa.literal(-1)
     if wanted.names:
@@ -203,7 +289,7 @@ def _events(
         name = sa.case(codes, value=events.c.event, else_=-1)
     when = sa.cast(epoch_ms(dialect, events.c.timestamp), sa.BigInteger)
     numbers = [_number_text(conn, p) for p in wanted.properties]
-    query = sa.select(events.c.profile_id, name, when, *numbers).where(
+    query = sa.select(person, name, when, *numbers).where(
         events.c.workspace_id == workspace_id,
         events.c.type == "track",
         events.c.profile_id.is_not(None),
@@ -271,6 +357,17 @@ def _read(
     return keys, [np.fromstring(text or "", dtype=d, sep=",") for text, d in parsed]
 
 
+def _read_numbers(
+    conn: Connection, query: sa.Select[Any], dtypes: Sequence[type[np.generic]]
+) -> list[npt.NDArray[Any]]:
+    """The columns of ``query`` (numbers of ``dtypes``, never null) as arrays, each read as
+    one packed text."""
+    packed = [_packed(conn, c, ",") for c in query.subquery().c]
+    texts = conn.execute(sa.select(*packed)).one()
+    parsed = zip(texts, dtypes, strict=True)
+    return [np.fromstring(text or "", dtype=d, sep=",") for text, d in parsed]
+
+
 def _packed(conn: Connection, column: Any, separator: str) -> Any:
     """The aggregate joining every value of ``column`` (never null) into one text."""
     if conn.dialect.name == "sqlite":
@@ -279,21 +376,32 @@ def _packed(conn: Connection, column: Any, separator: str) -> Any:
 
 
 @dataclass(frozen=True)
-class _People:
-    """Exposures grouped into people, those kept sorted by variant then first exposure."""
+class _Groups:
+    """People kept (seen in one variant only), sorted by variant then first exposure."""
 
-    index: dict[str, int]
-    """Each profile id's number, in order of first appearance."""
     position: npt.NDArray[np.int64]
-    """Per number: the person's place among those kept, -1 when left out."""
+    """Per person number: their place among those kept, -1 when left out."""
     variant: npt.NDArray[np.int64]
     first: npt.NDArray[np.int64]
     excluded: int
 
 
-def _people(ids: list[str], columns: list[npt.NDArray[Any]]) -> _People:
-    """Exposures (``ids`` with their variant codes and epoch ms) grouped into people; those
-    seen in several groups, or in one that is no variant, are left out."""
+def _groups(
+    low: npt.NDArray[np.int64], high: npt.NDArray[np.int64], first: npt.NDArray[np.int64]
+) -> _Groups:
+    """People numbered 0..n-1 by the lowest and highest group code they were seen in (-1:
+    none of the variants) and their first exposure; those seen in several groups, or in one
+    that is no variant, are left out."""
+    kept = np.flatnonzero((low == high) & (low >= 0))
+    order = kept[np.lexsort((first[kept], low[kept]))]
+    position = np.full(len(low), -1, dtype=np.int64)
+    position[order] = np.arange(len(order))
+    return _Groups(position, low[order], first[order], len(low) - len(order))
+
+
+def _people(ids: list[str], columns: list[npt.NDArray[Any]]) -> tuple[dict[str, int], _Groups]:
+    """Exposures (``ids`` with their group codes and epoch ms) grouped into people: each
+    profile id's number, in order of first appearance, and the people kept."""
     codes, when = columns
     index = dict(zip(ids, itertools.count()))
     low = high = codes
@@ -307,8 +415,4 @@ def _people(ids: list[str], columns: list[npt.NDArray[Any]]) -> _People:
         np.minimum.at(low, number, codes)
         np.maximum.at(high, number, codes)
         np.minimum.at(first, number, when)
-    kept = np.flatnonzero((low == high) & (low >= 0))
-    order = kept[np.lexsort((first[kept], low[kept]))]
-    position = np.full(len(index), -1, dtype=np.int64)
-    position[order] = np.arange(len(order))
-    return _People(index, position, low[order], first[order], len(index) - len(order))
+    return index, _groups(low, high, first)

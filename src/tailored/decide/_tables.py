@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Float,
     ForeignKey,
@@ -62,6 +63,36 @@ decisions = Table(
     Index(None, "workspace_id", "experiment", "decided_at"),
     Index(None, "workspace_id", "experience", "decided_at"),
     Index(None, "profile_id", "decided_at"),
+)
+
+#: Per experiment and person, their first exposure: what experiment results read instead of
+#: the decision log. Kept from the log's experiment exposures as they are logged (see
+#: ``_exposures``); like the log, it keeps the profile a decision was made for.
+first_exposures = Table(
+    "first_exposures",
+    metadata,
+    #: A number for the person that results join events to, instead of reading ids as text.
+    Column("id", BigIntKey, primary_key=True, autoincrement=True),
+    _workspace(),
+    Column("experiment", String(100), nullable=False),
+    Column("profile_id", String(40), nullable=False),
+    #: The variant of the earliest exposure.
+    Column("variant", String(100), nullable=True),
+    #: When it was, in epoch milliseconds.
+    Column("first_ms", BigInteger, nullable=False),
+    #: The earliest exposure in any other variant (epoch ms), None while there is none.
+    Column("other_ms", BigInteger, nullable=True),
+    #: The upsert's key, and a person's rows for export and erasure.
+    UniqueConstraint("workspace_id", "profile_id", "experiment"),
+    #: An experiment's people, read from the index alone, by first exposure.
+    Index(
+        "ix_first_exposures_by_experiment",
+        "workspace_id",
+        "experiment",
+        "first_ms",
+        "variant",
+        "other_ms",
+    ),
 )
 
 #: Conversions credited to the decisions that preceded them.
