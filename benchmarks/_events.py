@@ -12,6 +12,14 @@ from tailored.core import utcnow
 _NAMES = ["Product Viewed", "Product Added", "Products Searched", "Checkout Started"]
 
 
+def install_stages() -> None:
+    """Subscribe every stage to ingestion, as ``tailored serve`` and the CLI do: profile
+    states, segment memberships, the decision log, attribution and sticky assignments."""
+    import tailored.decide
+    import tailored.profiles
+    import tailored.segments  # noqa: F401
+
+
 def messages(n: int, seed: int = 7) -> list[dict[str, Any]]:
     """``n`` browser-like messages from 5,000 people: mostly track, some page and identify."""
     rng = random.Random(seed)

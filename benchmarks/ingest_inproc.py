@@ -1,8 +1,8 @@
 """``ingest_inproc``: events/s through ``tailored.events.ingest`` in one process, batches of 100.
 
-Includes validation, deduplication, the commit and every subscriber registered on the ingest
-bus (profile and segment updates once those stages subscribe); the ratio to ``storage_write``
-shows what the pipeline costs over bare inserts.
+Includes validation, deduplication, the commit and every stage's subscriber, as in the
+server (profile states, segment memberships, the decision log); the ratio to
+``storage_write`` shows what the pipeline costs over bare inserts.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from tailored.core import utcnow
 
 from . import Figure, figure
 from ._databases import backends, scratch_database
-from ._events import messages
+from ._events import install_stages, messages
 from .storage_write import _one_run as storage_rate
 
 BATCH = 100
@@ -36,6 +36,7 @@ def _one_run(backend: str, n: int) -> float:
 
 def run(quick: bool = False) -> Iterator[Figure]:
     """Median events/s per backend, and the ratio to bare inserts."""
+    install_stages()
     n, runs = (5_000, 2) if quick else (30_000, 5)
     for backend in backends():
         rates = [_one_run(backend, n) for _ in range(runs)]

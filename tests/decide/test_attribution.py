@@ -7,6 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from tailored import decide, privacy
+from tailored.core import utcnow
 
 from .conftest import WS, track
 
@@ -68,6 +69,30 @@ def test_only_the_latest_decision_per_experience_within_the_window(engine, confi
     assert _credits(engine) == [(latest.decision_id, "Signed Up", None, "person")]
     send(track("p", "Signed Up", ago=timedelta(hours=3)))  # before every decision
     assert len(_credits(engine)) == 1
+
+
+def test_one_batch_credits_each_conversion_by_its_own_time_and_person(engine, configure, send, run):
+    configure(
+        settings=[{"attribution": {"window_hours": 1, "events": ["Signed Up"]}}],
+        placement=[HERO],
+        experience=[EXPERIENCE],
+    )
+    earlier = decide.decide(
+        engine, WS, decide.DecideRequest(user_id="p1"), now=utcnow() - timedelta(minutes=40)
+    ).decisions["home_hero"]
+    clicked = run(user_id="p2").decisions["home_hero"]
+    send(
+        track("p1", "Signed Up", ago=timedelta(minutes=50)),  # before p1's decision
+        track("p1", "Signed Up", ago=timedelta(minutes=10)),  # 30 minutes after it
+        track("p2", "Signed Up", ago=timedelta(hours=3)),  # before p2's decision
+        track("p3", "Signed Up"),  # no decision at all
+        track("p2", "Experience Clicked", decision_id=clicked.decision_id),
+        track("p2", "Experience Clicked", decision_id="dec_nope"),
+    )
+    assert sorted(_credits(engine)) == sorted(
+        [(earlier.decision_id, "Signed Up", None, "person"),
+         (clicked.decision_id, "Experience Clicked", None, "decision_id")]
+    )  # fmt: skip
 
 
 def test_dry_run_logs_nothing_and_consent_decisions_are_not_logged(engine, configure, run):

@@ -106,14 +106,20 @@ class DecisionLog:
         settings = compiled_config(conn, workspace_id).settings.attribution
         conversions = set(settings.events)
         window = timedelta(hours=settings.window_hours)
-        credited: list[dict[str, Any]] = []
+        named: list[tuple[EventRow, str]] = []
+        unnamed: list[EventRow] = []
         for row in candidates:
-            props = row["properties"] or {}
-            named = props.get("decision_id")
-            if isinstance(named, str):
-                credited += _by_decision(conn, workspace_id, row, named)
+            decision_id = (row["properties"] or {}).get("decision_id")
+            if isinstance(decision_id, str):
+                named.append((row, decision_id))
             elif row["event"] in conversions and row.get("profile_id"):
-                credited += _by_person(conn, workspace_id, row, window)
+                unnamed.append(row)
+        known = _known_decisions(conn, workspace_id, [d for _, d in named])
+        recent = _recent_decisions(conn, unnamed, window)
+        credited = [_credit(row, d, workspace_id, "decision_id") for row, d in named if d in known]
+        for row in unnamed:
+            found = recent.get(str(row["profile_id"]), [])
+            credited += _by_person(workspace_id, row, found, window)
         if credited:
             conn.execute(attributions.insert(), credited)
             converted: dict[str, datetime] = {}
@@ -137,33 +143,73 @@ def _credit(row: EventRow, decision_id: str, workspace_id: int, method: str) -> 
     }
 
 
-def _by_decision(
-    conn: Connection, workspace_id: int, row: EventRow, decision_id: str
-) -> list[dict[str, Any]]:
+#: The logged among some decision ids.
+_KNOWN = sa.select(decisions.c.id).where(
+    decisions.c.workspace_id == sa.bindparam("workspace_id"),
+    decisions.c.id.in_(sa.bindparam("ids", expanding=True)),
+)
+#: Some people's decisions in a span of time, latest first.
+_RECENT = (
+    sa.select(
+        decisions.c.profile_id,
+        decisions.c.decided_at,
+        decisions.c.id,
+        decisions.c.experience,
+        decisions.c.flag,
+        decisions.c.placement,
+    )
+    .where(
+        decisions.c.profile_id.in_(sa.bindparam("people", expanding=True)),
+        decisions.c.decided_at >= sa.bindparam("since"),
+        decisions.c.decided_at <= sa.bindparam("until"),
+    )
+    .order_by(decisions.c.decided_at.desc(), decisions.c.id)
+)
+_Recent = tuple[datetime, str, str | None, str | None, str | None]
+
+
+def _known_decisions(conn: Connection, workspace_id: int, ids: list[str]) -> set[str]:
+    """The decision ids among ``ids`` that were logged in the workspace (one statement)."""
+    if not ids:
+        return set()
+    return set(conn.execute(_KNOWN, {"workspace_id": workspace_id, "ids": ids}).scalars())
+
+
+def _recent_decisions(
+    conn: Connection, rows: list[EventRow], window: timedelta
+) -> dict[str, list[_Recent]]:
+    """Per person of ``rows``, their decisions within ``window`` before the earliest row up to
+    the latest, latest first (one statement for the batch)."""
+    if not rows:
+        return {}
+    moments = [row["timestamp"] for row in rows]
     found = conn.execute(
-        sa.select(decisions.c.id).where(
-            decisions.c.id == decision_id, decisions.c.workspace_id == workspace_id
+        _RECENT,
+        {
+            "people": sorted({str(row["profile_id"]) for row in rows}),
+            "since": min(moments) - window,
+            "until": max(moments),
+        },
+    )
+    out: dict[str, list[_Recent]] = {}
+    for profile_id, decided_at, decision_id, experience, flag, placement in found:
+        out.setdefault(profile_id, []).append(
+            (decided_at, decision_id, experience, flag, placement)
         )
-    ).scalar()
-    return [] if found is None else [_credit(row, decision_id, workspace_id, "decision_id")]
+    return out
 
 
 def _by_person(
-    conn: Connection, workspace_id: int, row: EventRow, window: timedelta
+    workspace_id: int, row: EventRow, recent: list[_Recent], window: timedelta
 ) -> list[dict[str, Any]]:
+    """Credit a conversion to the person's latest decision of each experience, flag and
+    placement within the window before it."""
     at: datetime = row["timestamp"]
-    rows = conn.execute(
-        sa.select(decisions.c.id, decisions.c.experience, decisions.c.flag, decisions.c.placement)
-        .where(
-            decisions.c.profile_id == row.get("profile_id"),
-            decisions.c.decided_at <= at,
-            decisions.c.decided_at >= at - window,
-        )
-        .order_by(decisions.c.decided_at.desc(), decisions.c.id)
-    ).all()
+    since = at - window
     latest: dict[tuple[str | None, str | None, str | None], str] = {}
-    for decision_id, experience, flag, placement in rows:
-        latest.setdefault((experience, flag, placement), decision_id)
+    for decided_at, decision_id, experience, flag, placement in recent:
+        if since <= decided_at <= at:
+            latest.setdefault((experience, flag, placement), decision_id)
     return [_credit(row, d, workspace_id, "person") for d in latest.values()]
 
 
