@@ -323,4 +323,6 @@ def _conditional_purchases(
     bracket = 1.0 - np.exp((p.r + x) * np.log((p.alpha + T) / horizon)) * hyp
     alive = special.expit(-_log_odds_dropped(x, t_x, T, p))
     result: FloatArray = alive * (p.a + p.b + x - 1) / (p.a - 1) * bracket
-    return result
+    # Never below 0: for a horizon near 0 the bracket is a difference of two numbers near 1,
+    # which can round to the wrong side of 0 (-1e-15).
+    return np.maximum(result, 0.0)
