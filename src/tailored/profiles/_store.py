@@ -18,10 +18,12 @@ from ._state import State, apply_event, merge_states
 from ._tables import profiles
 
 # The statements of every ingest, built once: building and caching a statement costs about
-# as much as running it for a batch of one person.
+# as much as running it for a batch of one person. Merged-away states are dropped in Python:
+# with ``merged_into IS NULL`` in the query, SQLite (without statistics) walks the
+# merged_into index over every live profile instead of looking the ids up by key.
 _STATES = (
-    sa.select(profiles.c.id, profiles.c.state)
-    .where(profiles.c.id.in_(sa.bindparam("ids", expanding=True)), profiles.c.merged_into.is_(None))
+    sa.select(profiles.c.id, profiles.c.state, profiles.c.merged_into)
+    .where(profiles.c.id.in_(sa.bindparam("ids", expanding=True)))
     .order_by(profiles.c.id)
 )
 _STATES_FOR_UPDATE = _STATES.with_for_update()
@@ -45,7 +47,7 @@ def load_states(
         return {}
     query = _STATES_FOR_UPDATE if for_update else _STATES
     rows = conn.execute(query, {"ids": list(profile_ids)})
-    return {pid: state or {} for pid, state in rows}
+    return {pid: state or {} for pid, state, merged_into in rows if merged_into is None}
 
 
 def save_states(conn: Connection, states: dict[str, State]) -> None:
