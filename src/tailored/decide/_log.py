@@ -143,10 +143,10 @@ def _credit(row: EventRow, decision_id: str, workspace_id: int, method: str) -> 
     }
 
 
-#: The logged among some decision ids.
-_KNOWN = sa.select(decisions.c.id).where(
-    decisions.c.workspace_id == sa.bindparam("workspace_id"),
-    decisions.c.id.in_(sa.bindparam("ids", expanding=True)),
+#: The logged among some decision ids, and their workspaces (compared in Python: with the
+#: workspace in the query, SQLite without statistics walks the workspace's decisions).
+_KNOWN = sa.select(decisions.c.id, decisions.c.workspace_id).where(
+    decisions.c.id.in_(sa.bindparam("ids", expanding=True))
 )
 #: Some people's decisions in a span of time, latest first.
 _RECENT = (
@@ -172,7 +172,8 @@ def _known_decisions(conn: Connection, workspace_id: int, ids: list[str]) -> set
     """The decision ids among ``ids`` that were logged in the workspace (one statement)."""
     if not ids:
         return set()
-    return set(conn.execute(_KNOWN, {"workspace_id": workspace_id, "ids": ids}).scalars())
+    found = conn.execute(_KNOWN, {"ids": ids})
+    return {decision_id for decision_id, workspace in found if workspace == workspace_id}
 
 
 def _recent_decisions(
