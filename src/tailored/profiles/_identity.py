@@ -49,6 +49,25 @@ class Resolution:
         return profile_id
 
 
+def _links_of(kind: str, values: str) -> sa.Select[str, str, str, str | None]:
+    return (
+        sa.select(identities.c.kind, identities.c.value, profiles.c.id, profiles.c.user_id)
+        .join(profiles, profiles.c.id == identities.c.profile_id)
+        .where(
+            identities.c.workspace_id == sa.bindparam("workspace_id"),
+            identities.c.kind == kind,
+            identities.c.value.in_(sa.bindparam(values, expanding=True)),
+        )
+    )
+
+
+# One indexed lookup per kind (SQLite cannot use the key for a row-value IN list), built once:
+# an empty list matches nothing.
+_LINKS: sa.CompoundSelect[str, str, str, str | None] = sa.union_all(
+    _links_of(USER, "users"), _links_of(ANONYMOUS, "anonymous")
+)
+
+
 def _load(conn: Connection, workspace_id: int, rows: list[EventRow]) -> Resolution:
     keys: set[Key] = set()
     for row in rows:
@@ -62,21 +81,11 @@ def _load(conn: Connection, workspace_id: int, rows: list[EventRow]) -> Resoluti
     res = Resolution()
     if not keys:
         return res
-    by_kind: dict[str, list[str]] = {}
+    by_kind: dict[str, list[str]] = {USER: [], ANONYMOUS: []}
     for kind, value in sorted(keys):
-        by_kind.setdefault(kind, []).append(value)
-    # One indexed lookup per kind: SQLite cannot use the key for a row-value IN list.
-    parts = [
-        sa.select(identities.c.kind, identities.c.value, profiles.c.id, profiles.c.user_id)
-        .join(profiles, profiles.c.id == identities.c.profile_id)
-        .where(
-            identities.c.workspace_id == workspace_id,
-            identities.c.kind == kind,
-            identities.c.value.in_(values),
-        )
-        for kind, values in by_kind.items()
-    ]
-    found = conn.execute(sa.union_all(*parts) if len(parts) > 1 else parts[0])
+        by_kind[kind].append(value)
+    params = {"workspace_id": workspace_id, "users": by_kind[USER], "anonymous": by_kind[ANONYMOUS]}
+    found = conn.execute(_LINKS, params)
     for kind, value, profile_id, user_id in found:
         if (kind, value) in keys:
             res.links[(kind, value)] = profile_id
@@ -159,6 +168,13 @@ def resolve_batch(conn: Connection, workspace_id: int, rows: list[EventRow]) -> 
     return res
 
 
+_CLAIM = (
+    profiles.update()
+    .where(profiles.c.id == sa.bindparam("pid"))
+    .values(user_id=sa.bindparam("user_id"))
+)
+
+
 def write_resolution(conn: Connection, workspace_id: int, res: Resolution) -> None:
     """Write new profiles, links, claimed user ids and merges of one batch."""
     now = utcnow()
@@ -174,9 +190,13 @@ def write_resolution(conn: Connection, workspace_id: int, res: Resolution) -> No
             ],
         )  # fmt: skip
     _merge_rows(conn, workspace_id, res)
-    for profile, user_id in res.claimed.items():
-        if profile not in res.merged:
-            conn.execute(profiles.update().where(profiles.c.id == profile).values(user_id=user_id))
+    claims = [
+        {"pid": profile, "user_id": user_id}
+        for profile, user_id in res.claimed.items()
+        if profile not in res.merged
+    ]
+    if claims:
+        conn.execute(_CLAIM, claims)
     changed = {
         k: res.final(p) for k, p in res.links.items() if res.known_links.get(k) != res.final(p)
     }
