@@ -29,7 +29,8 @@ from tailored.core import NotFound, ValidationError, utcnow
 
 from ._bandit import stored_version
 from ._model import Experience
-from ._results import clean, epoch_ms
+from ._results import clean
+from ._results_data import epoch_ms
 from ._store import load_snapshot
 from ._tables import decisions, rewards
 

@@ -43,17 +43,13 @@ from tailored.core import NotFound, ValidationError, utcnow
 from tailored.experiments import stats
 from tailored.experiments.stats import CupedStats
 
+from ._exposures import to_ms
 from ._model import Experiment, Metric
 from ._results_data import Cohort, Data, ExperimentCohort, load, needs
-from ._results_data import epoch_ms as epoch_ms  # where _bandit_report finds it
 from ._store import load_snapshot
 from ._tables import decisions
 
 _HOUR_MS = 3_600_000
-
-
-def _ms(moment: datetime) -> int:
-    return round(moment.timestamp() * 1000)
 
 
 #: The two groups of the holdout report: the held-out people are its control.
@@ -424,7 +420,7 @@ def _timeline(
     control = variants[0]
     while day <= now.date():
         end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=now.tzinfo)
-        cutoff = _ms(min(end, now))
+        cutoff = to_ms(min(end, now))
         arms = _summaries(metric, metrics, data, variants, cutoff)
         for code, variant in enumerate(variants[1:], start=1):
             users = _count(data.members(code, cutoff))

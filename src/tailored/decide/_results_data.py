@@ -16,7 +16,7 @@ import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from tailored.events import events
 
-from ._exposures import exposed, first_exposure_query
+from ._exposures import exposed, first_exposure_query, from_ms
 from ._model import Metric
 from ._sticky import EXPOSURE_EVENT
 from ._tables import decisions, first_exposures
@@ -248,7 +248,7 @@ def _logged_data(
 
 def _since(people: _Groups, wanted: Needs) -> datetime:
     """How far back events are read: the longest metric window before the first exposure."""
-    start = datetime.fromtimestamp(int(people.first.min()) / 1000, UTC)
+    start = from_ms(int(people.first.min()))
     return start - timedelta(milliseconds=wanted.lookback_ms, seconds=1)
 
 
