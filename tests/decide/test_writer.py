@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import sqlalchemy as sa
@@ -57,3 +58,37 @@ def test_a_failed_commit_reaches_every_caller(engine, monkeypatch):
         raise AssertionError("the error was swallowed")
     monkeypatch.undo()
     assert writer.write([message]).accepted == 1
+
+
+def test_calls_on_an_event_loop_share_commits_and_lose_nothing(engine, configure):
+    configure(placement=[HERO], experience=[EXPERIENCE])
+
+    async def calls() -> list[decide.DecideResult]:
+        requests = [decide.DecideRequest(user_id=f"loop-{n}") for n in range(40)]
+        return await asyncio.gather(*(decide.decide_async(engine, WS, r) for r in requests))
+
+    results = asyncio.run(calls())
+    ids = {r.decisions["home_hero"].decision_id for r in results}
+    with engine.connect() as conn:
+        stored = set(conn.execute(sa.select(decide.decisions.c.id)).scalars())
+    assert len(ids) == 40 and stored == ids
+    assert all(r.profile_id for r in results)
+    assert exposure_writer(engine, WS, {}).commits < 40
+
+
+def test_a_failed_commit_reaches_every_waiting_coroutine(engine, monkeypatch):
+    writer = exposure_writer(engine, WS, {})
+    message = {"type": "track", "userId": "u", "event": "Experience Viewed"}
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    async def calls() -> list[object]:
+        writes = (writer.write_async([dict(message, messageId=f"m{n}")]) for n in range(5))
+        return await asyncio.gather(*writes, return_exceptions=True)
+
+    monkeypatch.setattr("tailored.decide._writer.events.ingest", broken)
+    outcomes = asyncio.run(calls())
+    assert [str(o) for o in outcomes] == ["disk full"] * 5
+    monkeypatch.undo()
+    assert [o.accepted for o in asyncio.run(calls())] == [1] * 5  # type: ignore[attr-defined]

@@ -33,7 +33,15 @@ from ._bandit import BanditChoice, BanditHook, LocalBandits, bandit_hook, set_ba
 from ._bandit_report import bandit_results
 from ._compiled import CompiledConfig, compiled_config, invalidate
 from ._definitions import BanditContext, ContextualBandit, FeatureDefinition, FeatureRule
-from ._engine import DecideResult, Decision, FlagValue, decide, decide_for, exposure_messages
+from ._engine import (
+    DecideResult,
+    Decision,
+    FlagValue,
+    decide,
+    decide_async,
+    decide_for,
+    exposure_messages,
+)
 from ._exposures import record_first_exposures
 from ._features import FeatureEvaluator, FeatureResult, FeatureSource, evaluate_feature
 from ._manage import delete, get, listing, save, save_many
@@ -114,6 +122,7 @@ __all__ = [
     "check_snapshot",
     "compiled_config",
     "decide",
+    "decide_async",
     "decide_for",
     "decide_objects",
     "decisions",

@@ -36,7 +36,7 @@ from ._compiled import (
 from ._model import BanditSettings, Placement
 from ._person import DecideRequest, Person, has_consent, load_person, request_attributes
 from ._sticky import EXPOSURE_EVENT, LIBRARY, STATE_KEY
-from ._writer import exposure_writer
+from ._writer import ExposureWriter, Written, exposure_writer
 
 log = logging.getLogger("tailored.decide")
 _DEFAULT_BANDIT = BanditSettings()
@@ -375,6 +375,45 @@ def decide(
     Raises:
         ValidationError: neither ``user_id`` nor ``anonymous_id`` is given.
     """
+    result, pending = _decided(engine, workspace_id, request, now, ingest_options)
+    if pending is not None:
+        _logged(engine, workspace_id, request, result, pending.writer.write(pending.messages))
+    return result
+
+
+async def decide_async(
+    engine: Engine,
+    workspace_id: int,
+    request: DecideRequest,
+    *,
+    now: datetime | None = None,
+    ingest_options: Mapping[str, Any] | None = None,
+) -> DecideResult:
+    """:func:`decide` for an event loop: the decision is made in the calling thread (a read
+    of the person and work in memory, a fraction of a millisecond); only the commit of the
+    exposures is awaited, shared with the calls made meanwhile."""
+    result, pending = _decided(engine, workspace_id, request, now, ingest_options)
+    if pending is not None:
+        written = await pending.writer.write_async(pending.messages)
+        _logged(engine, workspace_id, request, result, written)
+    return result
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """The exposures of a decision, and the writer that will commit them."""
+
+    writer: ExposureWriter
+    messages: list[dict[str, Any]]
+
+
+def _decided(
+    engine: Engine,
+    workspace_id: int,
+    request: DecideRequest,
+    now: datetime | None,
+    ingest_options: Mapping[str, Any] | None,
+) -> tuple[DecideResult, _Pending | None]:
     if not (request.user_id or request.anonymous_id):
         raise ValidationError(
             "userId or anonymousId is required: decisions are made for a person",
@@ -392,12 +431,41 @@ def decide(
         config = compiled_config(conn, workspace_id)
         person, config = load_person(conn, workspace_id, ids, config)
     result = decide_for(engine, workspace_id, config, request, person, now)
-    if not request.dry_run:
-        logged = log_exposures(engine, workspace_id, request, result, now, ingest_options or {})
-        if logged and result.profile_id is None:  # the exposure made the person a profile
-            with engine.connect() as conn:
-                result.profile_id = find_profile(conn, workspace_id, ids[0])
-    return result
+    if request.dry_run:
+        return result, None
+    messages = exposure_messages(request, result, now)
+    if not messages:
+        return result, None
+    options = dict(ingest_options or {})
+    # What differs between requests goes into the events, so that calls share commits.
+    request_ip = options.pop("request_ip", None)
+    if request_ip or request.gpc:
+        context = dict(messages[0]["context"])
+        if request_ip and "ip" not in context:
+            context["ip"] = request_ip
+        if request.gpc:
+            context["gpc"] = True
+        for message in messages:
+            message["context"] = context
+    return result, _Pending(exposure_writer(engine, workspace_id, options), messages)
+
+
+def _logged(
+    engine: Engine,
+    workspace_id: int,
+    request: DecideRequest,
+    result: DecideResult,
+    written: Written,
+) -> None:
+    for reason in written.rejected:
+        # Only the request's own context can make an exposure invalid (an oversized context).
+        result.errors.append({"loc": "context", "message": reason})
+        log.warning("exposure not logged: %s", reason)
+    if written.accepted and result.profile_id is None:  # the exposure made the person a profile
+        with engine.connect() as conn:
+            result.profile_id = find_profile(
+                conn, workspace_id, request.user_id or request.anonymous_id or ""
+            )
 
 
 def exposure_messages(
@@ -447,33 +515,3 @@ def exposure_messages(
         messages.append({**base, "messageId": flag.decision_id, "properties": props,
                          "context": context})  # fmt: skip
     return messages
-
-
-def log_exposures(
-    engine: Engine,
-    workspace_id: int,
-    request: DecideRequest,
-    result: DecideResult,
-    now: datetime,
-    ingest_options: Mapping[str, Any],
-) -> int:
-    """Commit the exposures of a decide call through the ingestion path (durable on return);
-    returns how many were stored."""
-    messages = exposure_messages(request, result, now)
-    if not messages:
-        return 0
-    options = dict(ingest_options)
-    # What differs between requests goes into the events, so that calls share commits.
-    request_ip = options.pop("request_ip", None)
-    for message in messages:
-        context = message["context"] = dict(message["context"])
-        if request_ip and "ip" not in context:
-            context["ip"] = request_ip
-        if request.gpc:
-            context["gpc"] = True
-    written = exposure_writer(engine, workspace_id, options).write(messages)
-    for reason in written.rejected:
-        # Only the request's own context can make an exposure invalid (an oversized context).
-        result.errors.append({"loc": "context", "message": reason})
-        log.warning("exposure not logged: %s", reason)
-    return written.accepted
