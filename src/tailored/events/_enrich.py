@@ -52,8 +52,19 @@ def enrich(
     request_ip: str | None = None,
     ip_mode: IpMode = "truncate",
     gpc: bool = False,
+    memo: dict[int, tuple[dict[str, Any] | None, dict[str, Any]]] | None = None,
 ) -> None:
-    """Attach ``parsed`` (device, channel, consent) to ``row`` and scrub the stored IP."""
+    """Attach ``parsed`` (device, channel, consent) to ``row`` and scrub the stored IP.
+
+    ``memo`` (one dict per batch, whose messages stay alive meanwhile) lets messages that share
+    one ``context`` object, such as the exposures of a decide call, share its parsing too:
+    the scrubbed context and ``parsed`` are then the same objects in those rows.
+    """
+    raw = message.get("context")
+    key = id(raw) if raw and message.get("type") != "page" else None
+    if memo is not None and key is not None and (known := memo.get(key)) is not None:
+        row["context"], row["parsed"] = known
+        return
     parsed = parse_context(message, request_ip=request_ip, ip_mode=ip_mode)
     context = dict(row["context"] or {})
     if parsed.ip:
@@ -74,5 +85,7 @@ def enrich(
         }
         if browsing
         else None,
-        "consent": consent_choices(message.get("context"), gpc=gpc),
+        "consent": consent_choices(raw, gpc=gpc),
     }
+    if memo is not None and key is not None:
+        memo[key] = (row["context"], row["parsed"])

@@ -116,6 +116,7 @@ def validate_messages(
     """
     rows: list[EventRow] = []
     rejected: list[Rejection] = []
+    memo: dict[int, Any] = {}
     for i, message in enumerate(messages):
         prefix = f"{where}[{i}]." if where else ""
         try:
@@ -129,7 +130,7 @@ def validate_messages(
         except (ValidationError, TypeError) as exc:
             rejected.append(_rejection(i, message, prefix, exc))
             continue
-        enrich(row, message, request_ip=request_ip, ip_mode=ip_mode, gpc=gpc)
+        enrich(row, message, request_ip=request_ip, ip_mode=ip_mode, gpc=gpc, memo=memo)
         rows.append(row)
     return rows, rejected
 

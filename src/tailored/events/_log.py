@@ -72,12 +72,12 @@ def append_events(conn: Connection, workspace_id: int, rows: Sequence[EventRow])
     """
     if not rows:
         return []
-    values = [
-        {"workspace_id": workspace_id, "profile_id": None}
-        | {k: v for k, v in row.items() if k in _COLUMNS}
-        for row in rows
-    ]
     if conn.dialect.name == "postgresql":
+        values = [
+            {"workspace_id": workspace_id, "profile_id": None}
+            | {k: v for k, v in row.items() if k in _COLUMNS}
+            for row in rows
+        ]
         stmt = (
             postgresql.insert(events)
             .on_conflict_do_nothing(index_elements=["workspace_id", "message_id"])
@@ -87,12 +87,14 @@ def append_events(conn: Connection, workspace_id: int, rows: Sequence[EventRow])
     # SQLite: the caller holds the write lock, so a look-up first is exact; the insert goes
     # straight to the driver, which is several times cheaper per row than SQLAlchemy's
     # parameter processing (values are encoded exactly as the column types would).
-    ids = [v["message_id"] for v in values]
+    ids = [row["message_id"] for row in rows]
     known = set(conn.execute(_KNOWN, {"workspace_id": workspace_id, "ids": ids}).scalars())
-    fresh = [v for v in values if v["message_id"] not in known]
+    fresh = [row for row in rows if row["message_id"] not in known]
     if fresh:
-        conn.exec_driver_sql(_SQLITE_INSERT, [_sqlite_values(v) for v in fresh])
-    return [str(v["message_id"]) for v in fresh]
+        times: dict[datetime, str] = {}
+        params = [_sqlite_values(workspace_id, row, times) for row in fresh]
+        conn.exec_driver_sql(_SQLITE_INSERT, params)
+    return [row["message_id"] for row in fresh]
 
 
 #: The stored among some message ids (on every SQLite ingest; built once).
@@ -108,8 +110,6 @@ _SQLITE_INSERT = (
     f"INSERT OR IGNORE INTO events ({', '.join(_SQLITE_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in _SQLITE_COLUMNS)})"
 )
-_JSON_COLUMNS = frozenset({"properties", "traits", "context", "extra"})
-_TIME_COLUMNS = frozenset({"timestamp", "received_at"})
 
 
 def _sqlite_time(moment: datetime) -> str:
@@ -121,16 +121,31 @@ def _sqlite_time(moment: datetime) -> str:
     )
 
 
-def _sqlite_values(row: dict[str, Any]) -> tuple[Any, ...]:
-    out: list[Any] = []
-    for column in _SQLITE_COLUMNS:
-        value = row.get(column)
-        if value is not None and column in _JSON_COLUMNS:
-            value = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-        elif value is not None and column in _TIME_COLUMNS:
-            value = _sqlite_time(value)
-        out.append(value)
-    return tuple(out)
+def _json(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _sqlite_values(workspace_id: int, row: EventRow, times: dict[datetime, str]) -> tuple[Any, ...]:
+    """The row in ``_SQLITE_COLUMNS`` order; ``times`` memoizes instants (a batch shares its
+    ``received_at``)."""
+    stamp, received = row["timestamp"], row["received_at"]
+    if (received_text := times.get(received)) is None:
+        received_text = times[received] = _sqlite_time(received)
+    return (
+        workspace_id,
+        row["message_id"],
+        row["type"],
+        row["event"],
+        row["user_id"],
+        row["anonymous_id"],
+        _sqlite_time(stamp),
+        received_text,
+        _json(row["properties"]),
+        _json(row["traits"]),
+        _json(row["context"]),
+        _json(row["extra"]),
+        row.get("profile_id"),
+    )
 
 
 def count_events(conn: Connection, workspace_id: int) -> int:
