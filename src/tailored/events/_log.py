@@ -6,14 +6,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NotRequired, TypedDict
 
-import orjson
 import sqlalchemy as sa
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, UniqueConstraint
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
-from tailored.core import as_utc
-from tailored.storage import BigIntKey, JSONType, UTCDateTime, metadata
+from tailored.storage import BigIntKey, JSONType, UTCDateTime, metadata, sqlite_json, sqlite_time
 
 events = Table(
     "events",
@@ -112,25 +110,12 @@ _SQLITE_INSERT = (
 )
 
 
-def _sqlite_time(moment: datetime) -> str:
-    """The text SQLAlchemy's SQLite DATETIME stores for a UTC instant."""
-    t = as_utc(moment)
-    return (
-        f"{t.year:04d}-{t.month:02d}-{t.day:02d} "
-        f"{t.hour:02d}:{t.minute:02d}:{t.second:02d}.{t.microsecond:06d}"
-    )
-
-
-def _json(value: Any) -> str | None:
-    return None if value is None else orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-
-
 def _sqlite_values(workspace_id: int, row: EventRow, times: dict[datetime, str]) -> tuple[Any, ...]:
     """The row in ``_SQLITE_COLUMNS`` order; ``times`` memoizes instants (a batch shares its
     ``received_at``)."""
     stamp, received = row["timestamp"], row["received_at"]
     if (received_text := times.get(received)) is None:
-        received_text = times[received] = _sqlite_time(received)
+        received_text = times[received] = sqlite_time(received)
     return (
         workspace_id,
         row["message_id"],
@@ -138,12 +123,12 @@ def _sqlite_values(workspace_id: int, row: EventRow, times: dict[datetime, str])
         row["event"],
         row["user_id"],
         row["anonymous_id"],
-        _sqlite_time(stamp),
+        sqlite_time(stamp),
         received_text,
-        _json(row["properties"]),
-        _json(row["traits"]),
-        _json(row["context"]),
-        _json(row["extra"]),
+        sqlite_json(row["properties"]),
+        sqlite_json(row["traits"]),
+        sqlite_json(row["context"]),
+        sqlite_json(row["extra"]),
         row.get("profile_id"),
     )
 

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from tailored import storage
 from tailored.core import utcnow
 from tailored.events import EventRow, RetryBatch
 
@@ -33,6 +34,8 @@ _SAVE_STATE = (
     .values(state=sa.bindparam("new_state"), updated_at=sa.bindparam("now"))
 )
 
+_SQLITE_SAVE_STATE = "UPDATE profiles SET state = ?, updated_at = ? WHERE id = ?"
+
 
 def load_states(
     conn: Connection, profile_ids: set[str], *, for_update: bool = False
@@ -55,6 +58,12 @@ def save_states(conn: Connection, states: dict[str, State]) -> None:
     if not states:
         return
     now = utcnow()
+    if conn.dialect.name == "sqlite":
+        # Straight to the driver: a third of the cost of SQLAlchemy's per-row processing.
+        stamp = storage.sqlite_time(now)
+        rows = [(storage.sqlite_json(state), stamp, pid) for pid, state in states.items()]
+        conn.exec_driver_sql(_SQLITE_SAVE_STATE, rows)
+        return
     conn.execute(
         _SAVE_STATE,
         [{"pid": pid, "new_state": state, "now": now} for pid, state in states.items()],

@@ -28,7 +28,7 @@ from ._migrate import (
 )
 from ._redis import RedisClient, RedisUnavailable, connect_redis
 from ._tables import api_keys, jobs, workspaces
-from ._types import BigIntKey, JSONType, UTCDateTime
+from ._types import BigIntKey, JSONType, UTCDateTime, sqlite_json, sqlite_time
 from ._worker import (
     JobHandler,
     job_handlers,
@@ -95,6 +95,8 @@ __all__ = [
     "run_once",
     "run_worker",
     "schedule_due",
+    "sqlite_json",
+    "sqlite_time",
     "upgrade",
     "worker_id",
     "workspaces",
