@@ -28,7 +28,7 @@ from ._migrate import (
 )
 from ._redis import RedisClient, RedisUnavailable, connect_redis
 from ._tables import api_keys, jobs, workspaces
-from ._types import BigIntKey, JSONType, UTCDateTime, sqlite_json, sqlite_time
+from ._types import BigIntKey, JSONType, UTCDateTime, sqlite_json, sqlite_placeholders, sqlite_time
 from ._worker import (
     JobHandler,
     job_handlers,
@@ -96,6 +96,7 @@ __all__ = [
     "run_worker",
     "schedule_due",
     "sqlite_json",
+    "sqlite_placeholders",
     "sqlite_time",
     "upgrade",
     "worker_id",

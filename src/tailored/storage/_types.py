@@ -53,3 +53,8 @@ def sqlite_time(moment: datetime) -> str:
 def sqlite_json(value: Any) -> str | None:
     """The text :data:`JSONType` stores on SQLite, for statements sent to the driver."""
     return None if value is None else orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def sqlite_placeholders(count: int) -> str:
+    """``?, ?, ...``: an ``IN`` list of ``count`` values for a statement sent to the driver."""
+    return ", ".join("?" * count)
