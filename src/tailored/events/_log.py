@@ -11,7 +11,17 @@ from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Unique
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
-from tailored.storage import BigIntKey, JSONType, UTCDateTime, metadata, sqlite_json, sqlite_time
+from tailored.storage import (
+    BigIntKey,
+    JSONType,
+    UTCDateTime,
+    metadata,
+    sqlite_json,
+    sqlite_time,
+)
+from tailored.storage import (
+    sqlite_placeholders as _marks,
+)
 
 events = Table(
     "events",
@@ -86,7 +96,8 @@ def append_events(conn: Connection, workspace_id: int, rows: Sequence[EventRow])
     # straight to the driver, which is several times cheaper per row than SQLAlchemy's
     # parameter processing (values are encoded exactly as the column types would).
     ids = [row["message_id"] for row in rows]
-    known = set(conn.execute(_KNOWN, {"workspace_id": workspace_id, "ids": ids}).scalars())
+    sql = f"{_SQLITE_KNOWN} ({_marks(len(ids))})"
+    known = {mid for (mid,) in conn.exec_driver_sql(sql, (workspace_id, *ids))}
     fresh = [row for row in rows if row["message_id"] not in known]
     if fresh:
         times: dict[datetime, str] = {}
@@ -95,11 +106,8 @@ def append_events(conn: Connection, workspace_id: int, rows: Sequence[EventRow])
     return [row["message_id"] for row in fresh]
 
 
-#: The stored among some message ids (on every SQLite ingest; built once).
-_KNOWN = sa.select(events.c.message_id).where(
-    events.c.workspace_id == sa.bindparam("workspace_id"),
-    events.c.message_id.in_(sa.bindparam("ids", expanding=True)),
-)
+#: The stored among some message ids (an IN list follows).
+_SQLITE_KNOWN = "SELECT message_id FROM events WHERE workspace_id = ? AND message_id IN"
 _SQLITE_COLUMNS = (
     "workspace_id", "message_id", "type", "event", "user_id", "anonymous_id", "timestamp",
     "received_at", "properties", "traits", "context", "extra", "profile_id",

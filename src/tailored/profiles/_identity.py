@@ -17,11 +17,13 @@ query, and only what changed is written back.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from tailored import storage
 from tailored.core import new_id, utcnow
 from tailored.events import EventRow, events
 
@@ -67,6 +69,15 @@ _LINKS: sa.CompoundSelect[str, str, str, str | None] = sa.union_all(
     _links_of(USER, "users"), _links_of(ANONYMOUS, "anonymous")
 )
 
+#: The same on SQLite, for the driver; ``IN ()`` (an empty list) is valid there.
+_SQLITE_LINKS = " UNION ALL ".join(
+    "SELECT i.kind, i.value, p.id, p.user_id FROM profile_identities AS i "
+    "JOIN profiles AS p ON p.id = i.profile_id "
+    f"WHERE i.workspace_id = ? AND i.kind = '{kind}' AND i.value IN ({{{kind}}})"
+    for kind in (USER, ANONYMOUS)
+)
+_marks = storage.sqlite_placeholders
+
 
 def _load(conn: Connection, workspace_id: int, rows: list[EventRow]) -> Resolution:
     keys: set[Key] = set()
@@ -84,8 +95,14 @@ def _load(conn: Connection, workspace_id: int, rows: list[EventRow]) -> Resoluti
     by_kind: dict[str, list[str]] = {USER: [], ANONYMOUS: []}
     for kind, value in sorted(keys):
         by_kind[kind].append(value)
-    params = {"workspace_id": workspace_id, "users": by_kind[USER], "anonymous": by_kind[ANONYMOUS]}
-    found = conn.execute(_LINKS, params)
+    users, anonymous = by_kind[USER], by_kind[ANONYMOUS]
+    found: Iterable[tuple[str, str, str, str | None]]
+    if conn.dialect.name == "sqlite":  # straight to the driver: no per-value parameter rendering
+        sql = _SQLITE_LINKS.format(user=_marks(len(users)), anonymous=_marks(len(anonymous)))
+        found = conn.exec_driver_sql(sql, (workspace_id, *users, workspace_id, *anonymous))
+    else:
+        params = {"workspace_id": workspace_id, "users": users, "anonymous": anonymous}
+        found = conn.execute(_LINKS, params)
     for kind, value, profile_id, user_id in found:
         if (kind, value) in keys:
             res.links[(kind, value)] = profile_id
