@@ -17,10 +17,8 @@ from tailored.storage import (
     UTCDateTime,
     metadata,
     sqlite_json,
+    sqlite_placeholders,
     sqlite_time,
-)
-from tailored.storage import (
-    sqlite_placeholders as _marks,
 )
 
 events = Table(
@@ -96,7 +94,7 @@ def append_events(conn: Connection, workspace_id: int, rows: Sequence[EventRow])
     # straight to the driver, which is several times cheaper per row than SQLAlchemy's
     # parameter processing (values are encoded exactly as the column types would).
     ids = [row["message_id"] for row in rows]
-    sql = f"{_SQLITE_KNOWN} ({_marks(len(ids))})"
+    sql = f"{_SQLITE_KNOWN} ({sqlite_placeholders(len(ids))})"
     known = {mid for (mid,) in conn.exec_driver_sql(sql, (workspace_id, *ids))}
     fresh = [row for row in rows if row["message_id"] not in known]
     if fresh:

@@ -76,7 +76,6 @@ _SQLITE_LINKS = " UNION ALL ".join(
     f"WHERE i.workspace_id = ? AND i.kind = '{kind}' AND i.value IN ({{{kind}}})"
     for kind in (USER, ANONYMOUS)
 )
-_marks = storage.sqlite_placeholders
 
 
 def _load(conn: Connection, workspace_id: int, rows: list[EventRow]) -> Resolution:
@@ -98,7 +97,8 @@ def _load(conn: Connection, workspace_id: int, rows: list[EventRow]) -> Resoluti
     users, anonymous = by_kind[USER], by_kind[ANONYMOUS]
     found: Iterable[tuple[str, str, str, str | None]]
     if conn.dialect.name == "sqlite":  # straight to the driver: no per-value parameter rendering
-        sql = _SQLITE_LINKS.format(user=_marks(len(users)), anonymous=_marks(len(anonymous)))
+        marks = storage.sqlite_placeholders
+        sql = _SQLITE_LINKS.format(user=marks(len(users)), anonymous=marks(len(anonymous)))
         found = conn.exec_driver_sql(sql, (workspace_id, *users, workspace_id, *anonymous))
     else:
         params = {"workspace_id": workspace_id, "users": users, "anonymous": anonymous}

@@ -36,7 +36,6 @@ _SAVE_STATE = (
 )
 
 _SQLITE_SAVE_STATE = "UPDATE profiles SET state = ?, updated_at = ? WHERE id = ?"
-_marks = storage.sqlite_placeholders
 
 
 def load_states(
@@ -51,11 +50,12 @@ def load_states(
     if not profile_ids:
         return {}
     if conn.dialect.name == "sqlite":  # straight to the driver, as in save_states
-        ids = sorted(profile_ids)
-        sql = f"SELECT id, state, merged_into FROM profiles WHERE id IN ({_marks(len(ids))})"
+        ids = tuple(profile_ids)
+        marks = storage.sqlite_placeholders(len(ids))
+        sql = f"SELECT id, state, merged_into FROM profiles WHERE id IN ({marks})"
         return {
             pid: (orjson.loads(state) if state else None) or {}
-            for pid, state, merged_into in conn.exec_driver_sql(sql, tuple(ids))
+            for pid, state, merged_into in conn.exec_driver_sql(sql, ids)
             if merged_into is None
         }
     query = _STATES_FOR_UPDATE if for_update else _STATES

@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from tailored import decide, storage
@@ -57,22 +56,23 @@ async def decide_call(request: Request, body: DecideBody) -> dict[str, Any]:
     secret = presented_key(request)
     if storage.is_sqlite(engine_of(request)):
         principal = authenticate(request, secret, "server")
-        engine, workspace_id, call, options = _call(request, body, principal.workspace_id)
-        result = await decide.decide_async(engine, workspace_id, call, ingest_options=options)
+        call, options = _call(request, body)
+        result = await decide.decide_async(
+            engine_of(request), principal.workspace_id, call, ingest_options=options
+        )
         return result.to_json()
     return await run_in_threadpool(_decide_in_thread, request, body, secret)
 
 
 def _decide_in_thread(request: Request, body: DecideBody, secret: str | None) -> dict[str, Any]:
     principal = authenticate(request, secret, "server")
-    engine, workspace_id, call, options = _call(request, body, principal.workspace_id)
-    return decide.decide(engine, workspace_id, call, ingest_options=options).to_json()
+    call, options = _call(request, body)
+    result = decide.decide(engine_of(request), principal.workspace_id, call, ingest_options=options)
+    return result.to_json()
 
 
-def _call(
-    request: Request, body: DecideBody, workspace_id: int
-) -> tuple[Engine, int, decide.DecideRequest, dict[str, Any]]:
-    """What :func:`decide.decide` needs for this request."""
+def _call(request: Request, body: DecideBody) -> tuple[decide.DecideRequest, dict[str, Any]]:
+    """The decide request and ingest options of this HTTP request."""
     settings = state_of(request).settings
     call = decide.DecideRequest(
         user_id=body.user_id,
@@ -89,7 +89,7 @@ def _call(
         "request_ip": request.client.host if request.client else None,
         "ip_mode": settings.ip_mode,
     }
-    return engine_of(request), workspace_id, call, options
+    return call, options
 
 
 class RewardBody(BaseModel):
