@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from tailored import storage
 from tailored.core import utcnow
 from tailored.events import EventRow, subscribe
 
@@ -84,6 +85,31 @@ def _decision_row(workspace_id: int, row: EventRow) -> dict[str, Any]:
     }
 
 
+#: The decisions insert on SQLite, sent straight to the driver with values encoded once (as
+#: the column types would), without SQLAlchemy's work per row and per value.
+_SQLITE_COLUMNS = tuple(c.name for c in decisions.columns)
+_SQLITE_INSERT = (
+    f"INSERT INTO decisions ({', '.join(_SQLITE_COLUMNS)}) "
+    f"VALUES ({storage.sqlite_placeholders(len(_SQLITE_COLUMNS))})"
+)
+
+
+def _insert_decisions(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if conn.dialect.name != "sqlite":
+        conn.execute(decisions.insert(), rows)
+        return
+    times: dict[datetime, str] = {}
+
+    def encoded(row: dict[str, Any]) -> tuple[Any, ...]:
+        moment = row["decided_at"]
+        if (text := times.get(moment)) is None:
+            text = times[moment] = storage.sqlite_time(moment)
+        values = {**row, "context": storage.sqlite_json(row["context"]), "decided_at": text}
+        return tuple(values[name] for name in _SQLITE_COLUMNS)
+
+    conn.exec_driver_sql(_SQLITE_INSERT, [encoded(row) for row in rows])
+
+
 class DecisionLog:
     """The ingest subscriber that keeps ``decisions`` and ``decision_attributions``."""
 
@@ -98,7 +124,7 @@ class DecisionLog:
         del prepared
         exposures = [_decision_row(workspace_id, r) for r in stored if _is_exposure(r)]
         if exposures:
-            conn.execute(decisions.insert(), exposures)
+            _insert_decisions(conn, exposures)
             record_first_exposures(conn, exposures)
         candidates = [r for r in stored if r["type"] == "track" and not _is_exposure(r)]
         if not candidates:
