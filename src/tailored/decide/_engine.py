@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -125,12 +126,14 @@ class DecideResult:
 
 
 #: Hex characters of a decision id: 80 random bits, so ids of billions of decisions never meet.
-DECISION_ID_LENGTH = 20
-
-
 def _decision_id() -> str:
-    """``dec_`` and 20 hex characters from the OS's random source."""
-    return "dec_" + os.urandom(DECISION_ID_LENGTH // 2).hex()
+    """``dec_``, the time in epoch milliseconds (12 hex characters), then 20 hex characters
+    (80 bits) from the OS's random source.
+
+    Ids made later sort later, so the decisions and events indexes on them grow at one end: a
+    batch of exposures writes a page or two of each rather than one page per decision.
+    """
+    return f"dec_{time.time_ns() // 1_000_000:012x}{os.urandom(10).hex()}"
 
 
 class _Decider:
