@@ -38,6 +38,9 @@ def test_openapi_and_docs_are_served_locally(live_server):
     spec = live_server.client.get("/openapi.json").json()
     assert spec["info"]["title"] == "tailored"
     assert "/readyz" in spec["paths"]
+    used = {tag for path in spec["paths"].values() for op in path.values() for tag in op["tags"]}
+    listed = [tag["name"] for tag in spec["tags"]]
+    assert listed[:3] == ["health", "keys", "collection"] and set(listed) == used
     page = live_server.client.get("/docs")
     assert page.status_code == 200
     assert "cdn" not in page.text.lower() and "https://" not in page.text.split("<body>")[0]

@@ -40,6 +40,14 @@ Every error answers `{"error": {"code", "message", "details"}}`.
 """
 
 
+#: The API reference's sections, in reading order.
+TAGS = (
+    "health", "keys", "collection", "profiles", "privacy", "segments", "recommendations",
+    "decide", "placements", "experiences", "experiments", "flags", "metrics", "settings",
+    "statistics", "openfeature",
+)  # fmt: skip
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the HTTP app for ``settings`` (read from the environment if omitted).
 
@@ -73,10 +81,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         default_response_class=FastJSONResponse,
         lifespan=lifespan,
+        openapi_tags=[{"name": tag} for tag in TAGS],
     )
     app.state.tailored = state
     install_error_handlers(app, debug=settings.debug)
     install_docs(app)
+    # A request is matched against the routes in the order they were added, so the decision
+    # call, the hottest of all, goes first (a tenth of its time went to matching when it came
+    # after a few dozen other routes); the documentation keeps its order through TAGS.
+    app.include_router(decide_router)
     app.include_router(health_router)
     app.include_router(keys_router)
     app.include_router(collect_router)
@@ -84,7 +97,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(privacy_router)
     app.include_router(segments_router)
     app.include_router(recommend_router)
-    app.include_router(decide_router)
     app.include_router(decide_config_router)
     app.include_router(stats_router)
     app.include_router(ofrep_router)

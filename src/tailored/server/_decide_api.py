@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from tailored import decide, storage
 
 from ._auth import ServerKey, authenticate, presented_key
+from ._responses import FastJSONResponse
 from ._state import engine_of, state_of
 
 router = APIRouter(tags=["decide"])
@@ -42,8 +43,12 @@ class DecideBody(BaseModel):
     dry_run: bool = Field(False, description="Decide without logging exposures.")
 
 
-@router.post("/v1/decide", summary="What this person sees: placements and flags (server key)")
-async def decide_call(request: Request, body: DecideBody) -> dict[str, Any]:
+@router.post(
+    "/v1/decide",
+    summary="What this person sees: placements and flags (server key)",
+    response_model=dict[str, Any],
+)
+async def decide_call(request: Request, body: DecideBody) -> FastJSONResponse:
     """Each placement's experience, variant, content, `decision_id`, `reason` (`rules`,
     `experiment`, `bandit`, `recommendations`, `holdout`, `consent`, `default`) and
     `propensity`, and every flag's value. Exposures are committed before the answer unless
@@ -60,8 +65,11 @@ async def decide_call(request: Request, body: DecideBody) -> dict[str, Any]:
         result = await decide.decide_async(
             engine_of(request), principal.workspace_id, call, ingest_options=options
         )
-        return result.to_json()
-    return await run_in_threadpool(_decide_in_thread, request, body, secret)
+        # Rendered here: the answer is plain JSON already, and FastAPI's check of a returned
+        # dict against the response model walks all of it again.
+        return FastJSONResponse(result.to_json())
+    answer = await run_in_threadpool(_decide_in_thread, request, body, secret)
+    return FastJSONResponse(answer)
 
 
 def _decide_in_thread(request: Request, body: DecideBody, secret: str | None) -> dict[str, Any]:
