@@ -96,6 +96,14 @@ class Settings(BaseSettings):
         ge=0,
         description="SQLite WAL pages between automatic checkpoints (0: never).",
     )
+    sqlite_checkpoint_seconds: float = Field(
+        0.5,
+        ge=0,
+        description=(
+            "How often `tailored serve` checkpoints the SQLite WAL in a background thread, so "
+            "that commits do not (0: only commits do, every `sqlite_wal_autocheckpoint` pages)."
+        ),
+    )
     worker_poll_seconds: float = Field(
         1.0, gt=0, description="How often an idle `tailored worker` looks for due jobs."
     )

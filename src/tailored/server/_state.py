@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from starlette.requests import Request
 
 from tailored.core import Settings
-from tailored.storage import ApiKey, RedisClient
+from tailored.storage import ApiKey, Checkpointer, RedisClient
 
 from ._ratelimit import RateLimiter
 
@@ -25,6 +25,8 @@ class AppState:
     redis: RedisClient | None
     rate_limiter: RateLimiter
     keys: KeyCache = field(default_factory=lambda: KeyCache())
+    checkpointer: Checkpointer | None = None
+    """On SQLite, the thread checkpointing the WAL while the app runs."""
 
 
 class KeyCache:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._checkpoint import Checkpoint, Checkpointer, checkpoint
 from ._engine import create_engine, is_sqlite, write_transaction
 from ._jobs import Job, claim, complete, enqueue, fail, job_counts
 from ._keys import (
@@ -53,6 +54,8 @@ __all__ = [
     "SCOPES",
     "ApiKey",
     "BigIntKey",
+    "Checkpoint",
+    "Checkpointer",
     "CreatedKey",
     "JSONType",
     "Job",
@@ -63,6 +66,7 @@ __all__ = [
     "UTCDateTime",
     "Workspace",
     "api_keys",
+    "checkpoint",
     "claim",
     "complete",
     "connect_redis",
