@@ -97,7 +97,7 @@ class Settings(BaseSettings):
         description="SQLite WAL pages between automatic checkpoints (0: never).",
     )
     sqlite_checkpoint_seconds: float = Field(
-        0.5,
+        1.0,
         ge=0,
         description=(
             "How often `tailored serve` checkpoints the SQLite WAL in a background thread, so "

@@ -10,6 +10,12 @@ A server runs a :class:`Checkpointer`: a thread that checkpoints every ``interva
 PASSIVE mode, which never waits on readers or writers (a writer keeps appending to the log
 while the copy runs). The log then stays a few thousand pages long and commits do not pay for
 it; the automatic checkpoint stays, as the safety net for any process without this thread.
+
+The interval trades the two: every checkpoint copies each page written since the last one, so
+checkpointing much more often than the automatic threshold would copies hot pages (a busy
+profile, the right edge of an index) again and again. Once a second keeps about the automatic
+cadence under heavy ingestion (collection measured the same with and without the thread) and
+still takes the copy off the commits.
 """
 
 from __future__ import annotations
