@@ -3,7 +3,6 @@ consent, and the request that names them."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -141,9 +140,7 @@ def _read(conn: Connection, workspace_id: int, ids: list[str]) -> list[_Row]:
         found = conn.execute(_PERSON, {"workspace": workspace_id, "ids": ids})
         return [_Row._make(row) for row in found]
     sql = f"{_SQLITE_PERSON}({storage.sqlite_placeholders(len(ids))})"
-    driver = conn.connection.driver_connection
-    assert isinstance(driver, sqlite3.Connection)
-    rows = driver.execute(sql, (workspace_id, *ids)).fetchall()
+    rows = storage.sqlite_driver(conn).execute(sql, (workspace_id, *ids)).fetchall()
     return [_Row._make((*r[:3], orjson.loads(r[3]) if r[3] else None, *r[4:])) for r in rows]
 
 

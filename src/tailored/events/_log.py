@@ -112,7 +112,7 @@ _SQLITE_COLUMNS = (
 )  # fmt: skip
 _SQLITE_INSERT = (
     f"INSERT OR IGNORE INTO events ({', '.join(_SQLITE_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in _SQLITE_COLUMNS)})"
+    f"VALUES ({sqlite_placeholders(len(_SQLITE_COLUMNS))})"
 )
 
 

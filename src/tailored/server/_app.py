@@ -68,13 +68,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if not storage.is_up_to_date(engine):
             log.warning("the database is not migrated: run `tailored db upgrade`")
-        checkpointer = None
         if storage.is_sqlite(engine) and settings.sqlite_checkpoint_seconds > 0:
-            checkpointer = storage.Checkpointer(engine, settings.sqlite_checkpoint_seconds)
-            state.checkpointer = checkpointer.start()
+            interval = settings.sqlite_checkpoint_seconds
+            state.checkpointer = storage.Checkpointer(engine, interval).start()
         yield
-        if checkpointer is not None:
-            checkpointer.stop()
+        if state.checkpointer is not None:
+            state.checkpointer.stop()
         engine.dispose()
         if redis is not None:
             redis.close()

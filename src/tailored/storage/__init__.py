@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ._checkpoint import Checkpoint, Checkpointer, checkpoint
-from ._engine import create_engine, is_sqlite, write_transaction
+from ._engine import create_engine, is_sqlite, sqlite_driver, write_transaction
 from ._jobs import Job, claim, complete, enqueue, fail, job_counts
 from ._keys import (
     SCOPES,
@@ -99,6 +99,7 @@ __all__ = [
     "run_once",
     "run_worker",
     "schedule_due",
+    "sqlite_driver",
     "sqlite_json",
     "sqlite_placeholders",
     "sqlite_time",

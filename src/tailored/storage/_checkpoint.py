@@ -21,11 +21,12 @@ still takes the copy off the commits.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 from typing import NamedTuple
 
 from sqlalchemy.engine import Engine
+
+from ._engine import sqlite_driver
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +44,9 @@ class Checkpoint(NamedTuple):
 def checkpoint(engine: Engine) -> Checkpoint:
     """Copy what it can of the log into the database file, waiting for no one."""
     with engine.connect() as conn:
-        driver = conn.connection.driver_connection
-        assert isinstance(driver, sqlite3.Connection)
-        # In autocommit mode, outside any transaction, as the pragma needs.
-        busy, pages, done = driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        # Outside any transaction, as the pragma needs.
+        pragma = sqlite_driver(conn).execute("PRAGMA wal_checkpoint(PASSIVE)")
+        busy, pages, done = pragma.fetchone()
     return Checkpoint(bool(busy), int(pages), int(done))
 
 

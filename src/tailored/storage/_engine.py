@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -98,3 +99,11 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 def is_sqlite(engine: Engine | Connection) -> bool:
     """Whether this engine or connection talks to SQLite."""
     return engine.dialect.name == "sqlite"
+
+
+def sqlite_driver(conn: Connection) -> sqlite3.Connection:
+    """The ``sqlite3`` connection under ``conn``, for statements that need no transaction:
+    it runs in autocommit mode, so each one is a statement of its own."""
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection), "a SQLite connection was expected"
+    return driver
