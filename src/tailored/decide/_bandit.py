@@ -21,7 +21,7 @@ import pydantic
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from tailored import bandits
+from tailored import bandits, storage
 from tailored.core import ValidationError, utcnow
 
 from ._model import BanditSettings
@@ -148,7 +148,7 @@ class LocalBandits:
         self, engine: Engine, workspace_id: int, experience: str, settings: BanditSettings
     ) -> tuple[_Held | None, bool]:
         """The policy in memory, and whether it may be used without asking the database."""
-        held = self._policies.get((engine.url.render_as_string(), workspace_id, experience))
+        held = self._policies.get((storage.database_key(engine), workspace_id, experience))
         if held is None or not (held.settings is settings or held.settings == settings):
             return None, False
         return held, time.monotonic() - held.checked < self.recheck_seconds
@@ -165,7 +165,7 @@ class LocalBandits:
             held.checked = now
             if stored == held.policy.updates or (stored is None and not held.policy.updates):
                 return held
-        key = (conn.engine.url.render_as_string(), workspace_id, experience)
+        key = (storage.database_key(conn.engine), workspace_id, experience)
         with self._lock:
             policy = _load(conn, workspace_id, experience, settings) or new_policy(settings)
             held = self._policies[key] = _Held(settings, policy, now)

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from tailored import storage
 from tailored.conditions import Condition, compile_condition
 from tailored.experiments import assignment
 from tailored.experiments.evaluation import sticky_experiment_key
@@ -268,7 +269,7 @@ def _stamp(conn: Connection, workspace_id: int) -> tuple[Any, ...]:
 
 def compiled_config(conn: Connection, workspace_id: int) -> CompiledConfig:
     """The workspace's compiled configuration, rebuilt when it changed."""
-    cache_key = (conn.engine.url.render_as_string(), workspace_id)
+    cache_key = (storage.database_key(conn.engine), workspace_id)
     cached = _cache.get(cache_key)
     now = time.monotonic()
     if cached is not None and now - cached[0] < RECHECK_SECONDS:
@@ -295,4 +296,4 @@ def compiled_config(conn: Connection, workspace_id: int) -> CompiledConfig:
 def invalidate(conn: Connection, workspace_id: int) -> None:
     """Forget this process's copy of a workspace's configuration (after writing it)."""
     with _lock:
-        _cache.pop((conn.engine.url.render_as_string(), workspace_id), None)
+        _cache.pop((storage.database_key(conn.engine), workspace_id), None)

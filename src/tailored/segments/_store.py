@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from tailored import storage
 from tailored.core import Conflict, NotFound, ValidationError
 
 from ._definitions import (
@@ -182,7 +183,7 @@ _STAMP = sa.select(
 def compiled_workspace(conn: Connection, workspace_id: int) -> CompiledWorkspace:
     """The workspace's segments compiled, cached in this process until they change."""
     stamp = tuple(conn.execute(_STAMP, {"workspace_id": workspace_id}).one())
-    cache_key = (conn.engine.url.render_as_string(), workspace_id)
+    cache_key = (storage.database_key(conn.engine), workspace_id)
     cached = _cache.get(cache_key)
     if cached is not None and cached[0] == stamp:
         return cached[1]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ._checkpoint import Checkpoint, Checkpointer, checkpoint
-from ._engine import create_engine, is_sqlite, sqlite_driver, write_transaction
+from ._engine import create_engine, database_key, is_sqlite, sqlite_driver, write_transaction
 from ._jobs import Job, claim, complete, enqueue, fail, job_counts
 from ._keys import (
     SCOPES,
@@ -74,6 +74,7 @@ __all__ = [
     "create_key",
     "create_workspace",
     "current_revision",
+    "database_key",
     "downgrade",
     "enqueue",
     "ensure_default_workspace",

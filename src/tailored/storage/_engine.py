@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -107,3 +108,19 @@ def sqlite_driver(conn: Connection) -> sqlite3.Connection:
     driver = conn.connection.driver_connection
     assert isinstance(driver, sqlite3.Connection), "a SQLite connection was expected"
     return driver
+
+
+_database_keys: dict[int, str] = {}
+
+
+def database_key(engine: Engine) -> str:
+    """The engine's database as a string (its URL), to key per-database caches with.
+
+    Worked out once per engine: rendering a URL takes microseconds, and the decide path asks
+    several times per call. The entry goes when the engine does, before its id can be reused.
+    """
+    key = _database_keys.get(id(engine))
+    if key is None:
+        key = _database_keys[id(engine)] = engine.url.render_as_string()
+        weakref.finalize(engine, _database_keys.pop, id(engine), None)
+    return key
