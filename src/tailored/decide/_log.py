@@ -88,10 +88,7 @@ def _decision_row(workspace_id: int, row: EventRow) -> dict[str, Any]:
 #: The decisions insert on SQLite, sent straight to the driver with values encoded once (as
 #: the column types would), without SQLAlchemy's work per row and per value.
 _SQLITE_COLUMNS = tuple(c.name for c in decisions.columns)
-_SQLITE_INSERT = (
-    f"INSERT INTO decisions ({', '.join(_SQLITE_COLUMNS)}) "
-    f"VALUES ({storage.sqlite_placeholders(len(_SQLITE_COLUMNS))})"
-)
+_SQLITE_INSERT = storage.sqlite_insert("decisions", _SQLITE_COLUMNS)
 
 
 def _insert_decisions(conn: Connection, rows: list[dict[str, Any]]) -> None:

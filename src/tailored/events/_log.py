@@ -16,6 +16,7 @@ from tailored.storage import (
     JSONType,
     UTCDateTime,
     metadata,
+    sqlite_insert,
     sqlite_json,
     sqlite_placeholders,
     sqlite_time,
@@ -110,10 +111,7 @@ _SQLITE_COLUMNS = (
     "workspace_id", "message_id", "type", "event", "user_id", "anonymous_id", "timestamp",
     "received_at", "properties", "traits", "context", "extra", "profile_id",
 )  # fmt: skip
-_SQLITE_INSERT = (
-    f"INSERT OR IGNORE INTO events ({', '.join(_SQLITE_COLUMNS)}) "
-    f"VALUES ({sqlite_placeholders(len(_SQLITE_COLUMNS))})"
-)
+_SQLITE_INSERT = sqlite_insert("events", _SQLITE_COLUMNS, or_ignore=True)
 
 
 def _sqlite_values(workspace_id: int, row: EventRow, times: dict[datetime, str]) -> tuple[Any, ...]:

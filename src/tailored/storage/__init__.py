@@ -29,7 +29,15 @@ from ._migrate import (
 )
 from ._redis import RedisClient, RedisUnavailable, connect_redis
 from ._tables import api_keys, jobs, workspaces
-from ._types import BigIntKey, JSONType, UTCDateTime, sqlite_json, sqlite_placeholders, sqlite_time
+from ._types import (
+    BigIntKey,
+    JSONType,
+    UTCDateTime,
+    sqlite_insert,
+    sqlite_json,
+    sqlite_placeholders,
+    sqlite_time,
+)
 from ._worker import (
     JobHandler,
     job_handlers,
@@ -101,6 +109,7 @@ __all__ = [
     "run_worker",
     "schedule_due",
     "sqlite_driver",
+    "sqlite_insert",
     "sqlite_json",
     "sqlite_placeholders",
     "sqlite_time",

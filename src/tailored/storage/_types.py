@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -58,3 +59,11 @@ def sqlite_json(value: Any) -> str | None:
 def sqlite_placeholders(count: int) -> str:
     """``?, ?, ...``: an ``IN`` list of ``count`` values for a statement sent to the driver."""
     return ", ".join("?" * count)
+
+
+def sqlite_insert(table: str, columns: Sequence[str], *, or_ignore: bool = False) -> str:
+    """The insert of one row of ``columns`` into ``table``, for the driver's ``executemany``
+    (``OR IGNORE`` skips rows that break a unique constraint)."""
+    verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
+    marks = sqlite_placeholders(len(columns))
+    return f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({marks})"
