@@ -104,6 +104,14 @@ class Settings(BaseSettings):
             "that commits do not (0: only commits do, every `sqlite_wal_autocheckpoint` pages)."
         ),
     )
+    decide_exposure_queue: bool = Field(
+        True,
+        description=(
+            "On SQLite, `tailored serve` answers a decide call once its exposures are durable in "
+            "a queue beside the database, and ingests them right after, many calls at a time "
+            "(false: every call's exposures are ingested before its answer)."
+        ),
+    )
     worker_poll_seconds: float = Field(
         1.0, gt=0, description="How often an idle `tailored worker` looks for due jobs."
     )

@@ -58,6 +58,7 @@ from ._model import (
 )
 from ._offpolicy import logged_feedback
 from ._person import DecideRequest, Person, load_person
+from ._queue import ExposureQueue, queue_path
 from ._results import CSV_COLUMNS, HOLDOUT_GROUPS, experiment_results, holdout_results
 from ._rewards import Reward, default_rewards, reward_decision
 from ._sticky import EXPOSURE_EVENT
@@ -97,6 +98,7 @@ __all__ = [
     "Decision",
     "Experience",
     "Experiment",
+    "ExposureQueue",
     "FeatureDefinition",
     "FeatureEvaluator",
     "FeatureResult",
@@ -144,6 +146,7 @@ __all__ = [
     "logged_feedback",
     "parse",
     "plan",
+    "queue_path",
     "record_first_exposures",
     "reward_decision",
     "rewards",

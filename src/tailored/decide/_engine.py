@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+import orjson
 from sqlalchemy.engine import Engine
 
 from tailored import events as events_stage
@@ -36,6 +37,7 @@ from ._compiled import (
 )
 from ._model import BanditSettings, Placement
 from ._person import DecideRequest, Person, has_consent, load_person, request_attributes
+from ._queue import ExposureQueue
 from ._sticky import EXPOSURE_EVENT, LIBRARY, STATE_KEY
 from ._writer import ExposureWriter, Written, exposure_writer
 
@@ -406,14 +408,34 @@ async def decide_async(
     *,
     now: datetime | None = None,
     ingest_options: Mapping[str, Any] | None = None,
+    queue: ExposureQueue | None = None,
 ) -> DecideResult:
     """:func:`decide` for an event loop: the decision is made in the calling thread (a read
     of the person and work in memory, a fraction of a millisecond); only the commit of the
-    exposures is awaited, shared with the calls made meanwhile."""
+    exposures is awaited, shared with the calls made meanwhile.
+
+    With a ``queue`` the exposures are committed to it and ingested after the answer (see
+    :mod:`tailored.decide._queue`); ``profile_id`` is then None for a person not yet known.
+    """
     result, pending = _decided(engine, workspace_id, request, now, ingest_options)
-    if pending is not None:
+    if pending is None:
+        return result
+    if queue is None:
         written = await pending.writer.write_async(pending.messages)
         _logged(engine, workspace_id, request, result, written)
+        return result
+    messages = pending.messages
+    limit = pending.writer.options.get("max_event_bytes", events_stage.MAX_EVENT_BYTES)
+    if any(len(orjson.dumps(m)) > limit for m in messages):
+        # Rare: let ingestion word the refusal, and queue the rest.
+        options = {**pending.writer.options, "where": "exposures"}
+        _, rejected = events_stage.validate_messages(messages, utcnow(), **options)
+        refused = {r.index for r in rejected}
+        written = Written(len(messages) - len(refused), [r.message for r in rejected])
+        _logged(engine, workspace_id, request, result, written)
+        messages = [m for i, m in enumerate(messages) if i not in refused]
+    if messages:
+        await queue.put(workspace_id, pending.writer.options, messages)
     return result
 
 

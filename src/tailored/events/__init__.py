@@ -8,6 +8,7 @@ from ._context import ParsedContext, default_channel, parse_context
 from ._enrich import consent_choices, enrich
 from ._files import FORMATS, count_rows, detect_format, read_messages
 from ._ingest import (
+    MAX_EVENT_BYTES,
     IngestResult,
     Rejection,
     RetryBatch,
@@ -25,6 +26,7 @@ from ._useragent import normalize_locale
 __all__ = [
     "FORMATS",
     "JUNK_IDS",
+    "MAX_EVENT_BYTES",
     "MESSAGE_TYPES",
     "EventRow",
     "IdKind",

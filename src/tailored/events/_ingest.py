@@ -97,13 +97,17 @@ def _rejection(index: int, message: Any, prefix: str, exc: Exception) -> Rejecti
     )
 
 
+#: Largest single event accepted, in bytes, unless the caller says otherwise.
+MAX_EVENT_BYTES = 32 * 1024
+
+
 def validate_messages(
     messages: Sequence[Any],
     received_at: datetime,
     *,
     kind: str | None = None,
     sent_at: Any = None,
-    max_event_bytes: int = 32 * 1024,
+    max_event_bytes: int = MAX_EVENT_BYTES,
     where: str = "batch",
     request_ip: str | None = None,
     ip_mode: IpMode = "truncate",

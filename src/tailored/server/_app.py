@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from tailored import __version__, storage
+from tailored import __version__, decide, storage
 from tailored.core import Settings
 
 from ._collect import router as collect_router
@@ -71,7 +71,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if storage.is_sqlite(engine) and settings.sqlite_checkpoint_seconds > 0:
             interval = settings.sqlite_checkpoint_seconds
             state.checkpointer = storage.Checkpointer(engine, interval).start()
+        path = decide.queue_path(engine) if settings.decide_exposure_queue else None
+        if path is not None:
+            state.exposures = decide.ExposureQueue(
+                engine, path, synchronous=settings.sqlite_synchronous,
+                busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            ).start()  # fmt: skip
         yield
+        if state.exposures is not None:
+            state.exposures.stop()
         if state.checkpointer is not None:
             state.checkpointer.stop()
         engine.dispose()

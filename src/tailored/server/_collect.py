@@ -10,7 +10,7 @@ import zlib
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from tailored import events
@@ -25,9 +25,9 @@ from tailored.core import (
 
 from ._auth import Principal, authenticate, presented_key
 from ._errors import error_response
-from ._state import state_of
+from ._state import settled_exposures, state_of
 
-router = APIRouter(prefix="/v1", tags=["collection"])
+router = APIRouter(prefix="/v1", tags=["collection"], dependencies=[Depends(settled_exposures)])
 
 
 class InvalidEvents(ValidationError):

@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -14,7 +14,7 @@ from tailored import decide, storage
 
 from ._auth import ServerKey, authenticate, presented_key
 from ._responses import FastJSONResponse
-from ._state import engine_of, state_of
+from ._state import engine_of, settled_exposures, state_of
 
 router = APIRouter(tags=["decide"])
 
@@ -51,20 +51,23 @@ class DecideBody(BaseModel):
 async def decide_call(request: Request, body: DecideBody) -> FastJSONResponse:
     """Each placement's experience, variant, content, `decision_id`, `reason` (`rules`,
     `experiment`, `bandit`, `recommendations`, `holdout`, `consent`, `default`) and
-    `propensity`, and every flag's value. Exposures are committed before the answer unless
-    `dry_run`; unknown placements or flags are listed in `errors` and the rest decided."""
+    `propensity`, and every flag's value. Exposures are durable before the answer unless
+    `dry_run` (on SQLite queued, and ingested right after); unknown placements or flags are
+    listed in `errors` and the rest decided."""
     # On SQLite the decision runs on the event loop: reading the person is a local look-up of
     # tens of microseconds, and handing the call to a thread costs more than that when many
     # calls compete for the interpreter; only the commit of the exposures is awaited (see
-    # decide_async). On PostgreSQL the read waits on the network, so the whole call (the key
-    # check included, in one hand-over) goes to the thread pool, where waits overlap.
+    # decide_async and the exposure queue). On PostgreSQL the read waits on the network, so
+    # the whole call (the key check included, in one hand-over) goes to the thread pool.
     secret = presented_key(request)
     if storage.is_sqlite(engine_of(request)):
         principal = authenticate(request, secret, "server")
         call, options = _call(request, body)
+        state = state_of(request)
         result = await decide.decide_async(
-            engine_of(request), principal.workspace_id, call, ingest_options=options
-        )
+            state.engine, principal.workspace_id, call, ingest_options=options,
+            queue=state.exposures,
+        )  # fmt: skip
         # Rendered here: the answer is plain JSON already, and FastAPI's check of a returned
         # dict against the response model walks all of it again.
         return FastJSONResponse(result.to_json())
@@ -108,7 +111,11 @@ class RewardBody(BaseModel):
     value: float = Field(ge=-1.0, le=1.0, description="The outcome, in [-1, 1] (1: converted).")
 
 
-@router.post("/v1/decisions/{decision_id}/reward", summary="Reward a logged decision (server key)")
+@router.post(
+    "/v1/decisions/{decision_id}/reward",
+    summary="Reward a logged decision (server key)",
+    dependencies=[Depends(settled_exposures)],
+)
 def reward(
     request: Request, decision_id: str, body: RewardBody, principal: ServerKey
 ) -> dict[str, Any]:
@@ -130,6 +137,7 @@ CorrectionQuery = Annotated[
 
 @router.get(
     "/v1/experiments/{key}/results",
+    dependencies=[Depends(settled_exposures)],
     summary="Results per variant and metric, with a recommendation (server key)",
     response_model=None,
 )
@@ -154,6 +162,7 @@ def results(
 
 @router.get(
     "/v1/holdout/results",
+    dependencies=[Depends(settled_exposures)],
     summary="The total lift of personalization: holdout against everyone else (server key)",
     response_model=None,
 )
@@ -176,6 +185,7 @@ def holdout(
 
 @router.get(
     "/v1/bandits/{key}/results",
+    dependencies=[Depends(settled_exposures)],
     summary="A bandit experience's allocation, reward per arm and regret (server key)",
 )
 def bandit_results(

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tailored import events, privacy, profiles
 from tailored.core import utcnow
 
 from ._auth import AdminKey
-from ._state import engine_of
+from ._state import engine_of, settled_exposures
 
-router = APIRouter(prefix="/v1", tags=["privacy"])
+router = APIRouter(prefix="/v1", tags=["privacy"], dependencies=[Depends(settled_exposures)])
 
 
 @router.get("/profiles/{ident}/export", summary="Everything stored about a person (admin)")

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from tailored import profiles
 from tailored.core import utcnow
 
 from ._auth import ServerKey
-from ._state import engine_of
+from ._state import engine_of, settled_exposures
 
-router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
+router = APIRouter(
+    prefix="/v1/profiles", tags=["profiles"], dependencies=[Depends(settled_exposures)]
+)
 
 
 @router.get("/{ident}", summary="A profile by internal id, userId or anonymousId")

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from tailored import segments
 
 from ._auth import AdminKey
-from ._state import engine_of
+from ._state import engine_of, settled_exposures
 
-router = APIRouter(prefix="/v1/segments", tags=["segments"])
+router = APIRouter(
+    prefix="/v1/segments", tags=["segments"], dependencies=[Depends(settled_exposures)]
+)
 
 
 class SegmentRequest(BaseModel):

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from starlette.requests import Request
 
 from tailored.core import Settings
+from tailored.decide import ExposureQueue
 from tailored.storage import ApiKey, Checkpointer, RedisClient
 
 from ._ratelimit import RateLimiter
@@ -27,6 +28,8 @@ class AppState:
     keys: KeyCache = field(default_factory=lambda: KeyCache())
     checkpointer: Checkpointer | None = None
     """On SQLite, the thread checkpointing the WAL while the app runs."""
+    exposures: ExposureQueue | None = None
+    """On a SQLite file, the queue of decide calls' exposures and the thread applying it."""
 
 
 class KeyCache:
@@ -69,6 +72,14 @@ def state_of(request: Request) -> AppState:
 def engine_of(request: Request) -> Engine:
     """The database engine."""
     return state_of(request).engine
+
+
+async def settled_exposures(request: Request) -> None:
+    """Wait until the exposures this process has queued are applied: a dependency of every
+    route that reads what exposures produce (the decision log, profiles, events)."""
+    queue = state_of(request).exposures
+    if queue is not None:
+        await queue.settle()
 
 
 def settings_of(request: Request) -> Settings:

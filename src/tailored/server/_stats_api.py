@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tailored.experiments import stats
 
 from ._auth import ServerKey
+from ._state import settled_exposures
 
-router = APIRouter(tags=["statistics"])
+router = APIRouter(tags=["statistics"], dependencies=[Depends(settled_exposures)])
 
 
 class SizeRequest(BaseModel):

@@ -1,0 +1,181 @@
+"""Deferred exposures on SQLite: queued before the answer, applied after it, never lost."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from tailored import decide, events, storage
+from tailored.decide import ExposureQueue, queue_path
+
+from ..fixtures.databases import make_settings
+from .conftest import WS
+
+HERO = {"key": "home_hero", "default": {"headline": "Welcome"}}
+EXPERIMENT = {"key": "hero-test", "variants": [{"key": "a"}, {"key": "b"}]}
+EXPERIENCE = {
+    "key": "hero",
+    "placement": "home_hero",
+    "allocation": "experiment",
+    "experiment": "hero-test",
+    "variants": [{"key": "a"}, {"key": "b"}],
+}
+
+
+@pytest.fixture
+def file_engine(sqlite_url: str) -> Iterator[Engine]:
+    engine = storage.create_engine(make_settings(sqlite_url))
+    for kind, body in (("placement", HERO), ("experiment", EXPERIMENT), ("experience", EXPERIENCE)):
+        decide.save(engine, WS, kind, body)
+    yield engine
+    engine.dispose()
+
+
+def _queued(path: str) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute("SELECT count(*) FROM exposure_queue").fetchone()[0])
+
+
+def _decided(engine: Engine, queue: ExposureQueue, users: list[str]) -> list[decide.DecideResult]:
+    async def calls() -> list[decide.DecideResult]:
+        requests = [decide.DecideRequest(user_id=u) for u in users]
+        return await asyncio.gather(
+            *(decide.decide_async(engine, WS, r, queue=queue) for r in requests)
+        )
+
+    return asyncio.run(calls())
+
+
+def _decision_ids(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.select(decide.decisions.c.id)).scalars())
+
+
+def test_only_sqlite_files_have_a_queue(engine, sqlite_url):
+    memory = storage.create_engine(make_settings("sqlite:///:memory:"))
+    assert queue_path(memory) is None
+    path = queue_path(storage.create_engine(make_settings(sqlite_url)))
+    assert path is not None and path.endswith(".db-exposures")
+    if not storage.is_sqlite(engine):
+        assert queue_path(engine) is None
+
+
+def test_answers_come_before_ingestion_and_everything_is_applied(file_engine):
+    path = queue_path(file_engine)
+    assert path is not None
+    queue = ExposureQueue(file_engine, path)  # not started: nothing applies yet
+    results = _decided(file_engine, queue, [f"user-{n}" for n in range(30)])
+    assert _queued(path) == 30  # one row per call, all committed before the answers
+    assert _decision_ids(file_engine) == []
+    assert all(r.profile_id is None for r in results)  # first-time visitors: not yet known
+    assert queue.apply_all() == 30
+    ids = {r.decisions["home_hero"].decision_id for r in results}
+    assert set(_decision_ids(file_engine)) == ids and _queued(path) == 0
+    with file_engine.connect() as conn:
+        assert events.count_events(conn, WS) == 30
+        first = conn.execute(sa.select(sa.func.count()).select_from(decide.first_exposures))
+        assert first.scalar() == 30
+    queue.stop()
+
+
+def test_exposures_left_by_a_crash_are_applied_at_the_next_start(file_engine):
+    path = queue_path(file_engine)
+    assert path is not None
+    crashed = ExposureQueue(file_engine, path)
+    results = _decided(file_engine, crashed, ["a", "b", "c"])
+    del crashed  # the process died: its thread never ran, its rows stay on disk
+    assert _queued(path) == 3
+    restarted = ExposureQueue(file_engine, path).start()
+    assert restarted.wait_applied(timeout=30)
+    restarted.stop()
+    assert _queued(path) == 0
+    assert set(_decision_ids(file_engine)) == {
+        r.decisions["home_hero"].decision_id for r in results
+    }
+
+
+def test_applying_twice_stores_each_exposure_once(file_engine):
+    """A crash between the ingest commit and the queue's delete applies rows again."""
+    path = queue_path(file_engine)
+    assert path is not None
+    queue = ExposureQueue(file_engine, path)
+    _decided(file_engine, queue, ["a", "b"])
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO exposure_queue (workspace_id, options, messages)"
+            " SELECT workspace_id, options, messages FROM exposure_queue"
+        )
+    assert queue.apply_all() == 4
+    assert len(_decision_ids(file_engine)) == 2
+    with file_engine.connect() as conn:
+        assert events.count_events(conn, WS) == 2
+    queue.stop()
+
+
+def test_a_running_queue_keeps_up_and_settles(file_engine):
+    path = queue_path(file_engine)
+    assert path is not None
+    queue = ExposureQueue(file_engine, path, batch_calls=7, max_backlog=4).start()
+
+    async def calls() -> int:
+        requests = [decide.DecideRequest(user_id=f"u{n}") for n in range(60)]
+        await asyncio.gather(
+            *(decide.decide_async(file_engine, WS, r, queue=queue) for r in requests)
+        )
+        await queue.settle()
+        return len(_decision_ids(file_engine))
+
+    assert asyncio.run(calls()) == 60  # settle() waited for every call queued before it
+    assert queue.applied_calls == 60
+    queue.stop()
+
+
+def test_stop_applies_what_is_still_queued(file_engine):
+    path = queue_path(file_engine)
+    assert path is not None
+    queue = ExposureQueue(file_engine, path)
+    _decided(file_engine, queue, ["a", "b"])
+    queue.stop()
+    assert _queued(path) == 0 and len(_decision_ids(file_engine)) == 2
+
+
+def test_an_oversized_exposure_is_refused_in_the_answer(file_engine):
+    path = queue_path(file_engine)
+    assert path is not None
+    queue = ExposureQueue(file_engine, path)
+    request = decide.DecideRequest(user_id="big", context={"page": {"title": "x" * 5000}})
+
+    async def call() -> decide.DecideResult:
+        options = {"max_event_bytes": 1024}
+        return await decide.decide_async(
+            file_engine, WS, request, ingest_options=options, queue=queue
+        )
+
+    result = asyncio.run(call())
+    assert result.errors and result.errors[0]["loc"] == "context"
+    assert result.errors[0]["message"] == "event too large"  # as when ingested at once
+    assert _queued(path) == 0  # its only exposure was refused: nothing to queue
+    queue.stop()
+
+
+def test_a_failing_apply_keeps_the_rows_and_retries(file_engine, monkeypatch):
+    path = queue_path(file_engine)
+    assert path is not None
+    queue = ExposureQueue(file_engine, path)
+    _decided(file_engine, queue, ["a"])
+
+    def broken(*args, **kwargs):
+        raise sa.exc.OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr("tailored.decide._queue.events.ingest", broken)
+    with pytest.raises(sa.exc.OperationalError):
+        queue.apply_batch()
+    assert _queued(path) == 1
+    monkeypatch.undo()
+    assert queue.apply_all() == 1 and _queued(path) == 0
+    queue.stop()
