@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
+import sqlalchemy as sa
+
+from tailored import decide, events
 
 
 @pytest.fixture
@@ -171,3 +176,42 @@ def test_settings(api):
     assert saved["holdout"] == {"percent": 5.0}
     body = api("PUT", "/v1/decide/settings", 422, json={"holdout": {"percent": 80}})
     assert body["error"]["details"][0]["loc"] == "holdout.percent"
+
+
+def test_a_client_reads_its_own_decisions_at_once(api, live_server, monkeypatch):
+    """On SQLite exposures are applied after the answer; what reads them waits for them."""
+    ingest = events.ingest
+
+    def slow_ingest(*args, **kwargs):
+        time.sleep(0.2)  # applying lags well behind the answers
+        return ingest(*args, **kwargs)
+
+    monkeypatch.setattr("tailored.decide._queue.events.ingest", slow_ingest)
+    state = live_server.app.state.tailored
+    assert (state.exposures is not None) == live_server.settings.database_url.startswith("sqlite")
+    api("POST", "/v1/placements", 201, json=PLACEMENT)
+    api("POST", "/v1/experiments", 201, json=EXPERIMENT)
+    api("POST", "/v1/experiences", 201, json=EXPERIENCE)
+    ids = []
+    for n in range(20):
+        answer = api("POST", "/v1/decide", scope="server", json={"userId": f"r{n}"})
+        ids.append(answer["decisions"]["home_hero"]["decision_id"])
+    # A reward right after the answer finds its decision.
+    api("POST", f"/v1/decisions/{ids[0]}/reward", scope="server", json={"value": 1})
+    # A conversion naming the decision is credited to it.
+    api(
+        "POST",
+        "/v1/track",
+        scope="write",
+        json={"userId": "r1", "event": "Clicked", "properties": {"decision_id": ids[1]}},
+    )
+    with state.engine.connect() as conn:
+        credited = conn.execute(
+            sa.select(decide.attributions.c.decision_id).where(
+                decide.attributions.c.decision_id == ids[1]
+            )
+        ).all()
+    assert len(credited) == 1
+    # The latest call's exposure is in the person's profile.
+    seen = api("GET", "/v1/profiles/r19/events", scope="server")["events"]
+    assert [e["properties"]["decision_id"] for e in seen] == [ids[19]]

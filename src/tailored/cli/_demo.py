@@ -81,7 +81,8 @@ def demo(
 def _reset(settings: Settings) -> None:
     url = sa.make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and url.database:
-        for suffix in ("", "-wal", "-shm"):
+        # The database, its log, and the queue of exposures beside it (with its own log).
+        for suffix in ("", "-wal", "-shm", "-exposures", "-exposures-wal", "-exposures-shm"):
             Path(url.database + suffix).unlink(missing_ok=True)
         return
     engine = storage.create_engine(settings)
