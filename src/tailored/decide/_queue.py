@@ -61,8 +61,9 @@ MAX_BACKLOG = 1000
 #: Longest such a wait, in seconds (applying may be failing: calls then go on).
 BACKLOG_WAIT_SECONDS = 5.0
 
-#: Seconds between retries when applying fails (the rows stay queued).
-RETRY_SECONDS = 1.0
+#: Seconds an idle applying thread waits before it looks again, and between retries when
+#: applying fails (the rows stay queued).
+POLL_SECONDS = 1.0
 
 
 def queue_path(engine: Engine) -> str | None:
@@ -222,8 +223,8 @@ class ExposureQueue:
             total += count
 
     def apply_batch(self) -> int:
-        """Ingest up to :attr:`batch_calls` queued calls in one transaction, then delete their
-        rows; returns how many were applied."""
+        """Ingest up to :attr:`batch_calls` queued calls (one transaction per workspace), then
+        delete their rows; returns how many were applied."""
         with self._apply_lock:
             with self._cond:
                 queued = self._written_through  # committed, so the select below sees it
@@ -232,11 +233,6 @@ class ExposureQueue:
                 " ORDER BY id LIMIT ?",
                 (self.batch_calls,),
             ).fetchall()
-            if not rows:
-                with self._cond:
-                    self._applied_through = max(self._applied_through, queued)
-                    self._cond.notify_all()
-                return 0
             for (workspace_id, options), messages in _grouped(rows).items():
                 outcome = events.ingest(
                     self.engine, workspace_id, messages, utcnow(), where="exposures",
@@ -244,34 +240,37 @@ class ExposureQueue:
                 )  # fmt: skip
                 for rejection in outcome.rejected:
                     log.warning("exposure not logged: %s", rejection.message)
-            last = rows[-1][0]
-            self._reader.execute("DELETE FROM exposure_queue WHERE id <= ?", (last,))
-            self.applied_calls += len(rows)
+            if rows:
+                self._reader.execute("DELETE FROM exposure_queue WHERE id <= ?", (rows[-1][0],))
+                self.applied_calls += len(rows)
             with self._cond:
-                self._applied_through = max(self._applied_through, last)
+                # An empty queue means everything this process wrote is applied.
+                through = rows[-1][0] if rows else queued
+                self._applied_through = max(self._applied_through, through)
                 self._cond.notify_all()
             return len(rows)
 
     def _run(self) -> None:
         while True:
+            failed = False
             try:
-                applied = self.apply_batch()
+                if self.apply_batch():
+                    continue
             except Exception:
                 log.error("queued exposures could not be applied; retrying", exc_info=True)
-                applied = 0
-                with self._cond:
-                    if self._cond.wait_for(lambda: self._stop, RETRY_SECONDS):
-                        return
-                continue
-            if applied:
-                continue
+                failed = True
             with self._cond:
-                # Rows of other processes sharing the database are picked up within a second.
-                self._cond.wait_for(
-                    lambda: self._stop or self._written_through > self._applied_through, 1.0
-                )
+                # Idle: wake for this process's next rows, and within a second for those of
+                # other processes sharing the database. After a failure: retry in a second.
+                self._cond.wait_for(self._stopping if failed else self._woken, POLL_SECONDS)
                 if self._stop:
                     return
+
+    def _stopping(self) -> bool:
+        return self._stop
+
+    def _woken(self) -> bool:
+        return self._stop or self._written_through > self._applied_through
 
 
 def _grouped(rows: list[tuple[int, int, bytes, bytes]]) -> dict[tuple[int, bytes], list[Any]]:
