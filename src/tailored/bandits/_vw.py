@@ -83,7 +83,7 @@ class VowpalWabbit(BasePolicy[VowpalWabbitConfig]):
         self, x: FloatArray, rows: IntArray, label: tuple[int, str] | None = None
     ) -> list[str]:
         """The example in Vowpal Wabbit's text format; ``label`` is ``(position, label)``."""
-        shared = " ".join(f"f{i}:{v:.9g}" for i, v in enumerate(x) if v != 0.0)
+        shared = " ".join(f"f{i}:{_number(v)}" for i, v in enumerate(x) if v != 0.0)
         lines = [f"shared |s {shared}"]
         for n, row in enumerate(rows):
             text = label[1] if label is not None and label[0] == n else ""
@@ -104,7 +104,7 @@ class VowpalWabbit(BasePolicy[VowpalWabbitConfig]):
         for n in range(x.shape[0]):
             at = int(rows[n])
             p = float(mix_floor(self._distribution(x[n : n + 1], arms), self._floor)[0, at])
-            label = f"0:{-float(rewards[n]):.9g}:{max(p, 1e-6):.9g}"
+            label = f"0:{_number(-float(rewards[n]))}:{max(p, 1e-6):.9g}"
             self._vw.learn(self._lines(x[n], arms, (at, label)))
         np.add.at(self._table.stats["updates"], rows, 1.0)
         self._saved = None
@@ -150,3 +150,9 @@ class VowpalWabbit(BasePolicy[VowpalWabbitConfig]):
             os.unlink(path)
         policy._saved = model if isinstance(model, str) else None
         return policy
+
+
+def _number(value: float) -> str:
+    """A value as Vowpal Wabbit reads it: in single precision, where a magnitude below about
+    1e-38 (a reward of 3e-201, say) is subnormal and turns its predictions into NaN."""
+    return "0" if abs(value) < 1e-30 else f"{value:.9g}"
