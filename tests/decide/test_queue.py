@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sqlite3
 from collections.abc import Iterator
 
+import orjson
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tailored import decide, events, storage
-from tailored.decide import ExposureQueue, queue_path
+from tailored.decide import ExposureQueue, _applier, queue_path
 
 from ..fixtures.databases import make_settings
 from .conftest import WS
@@ -34,6 +37,13 @@ def file_engine(sqlite_url: str) -> Iterator[Engine]:
         decide.save(engine, WS, kind, body)
     yield engine
     engine.dispose()
+
+
+def _queue(engine: Engine, **options: int) -> ExposureQueue:
+    path = queue_path(engine)
+    assert path is not None
+    settings = make_settings(engine.url.render_as_string(hide_password=False))
+    return ExposureQueue(settings, engine, path, **options)
 
 
 def _queued(path: str) -> int:
@@ -68,7 +78,7 @@ def test_only_sqlite_files_have_a_queue(engine, sqlite_url):
 def test_answers_come_before_ingestion_and_everything_is_applied(file_engine):
     path = queue_path(file_engine)
     assert path is not None
-    queue = ExposureQueue(file_engine, path)  # not started: nothing applies yet
+    queue = _queue(file_engine)  # not started: nothing applies yet
     results = _decided(file_engine, queue, [f"user-{n}" for n in range(30)])
     assert _queued(path) == 30  # one row per call, all committed before the answers
     assert _decision_ids(file_engine) == []
@@ -86,11 +96,11 @@ def test_answers_come_before_ingestion_and_everything_is_applied(file_engine):
 def test_exposures_left_by_a_crash_are_applied_at_the_next_start(file_engine):
     path = queue_path(file_engine)
     assert path is not None
-    crashed = ExposureQueue(file_engine, path)
+    crashed = _queue(file_engine)
     results = _decided(file_engine, crashed, ["a", "b", "c"])
-    del crashed  # the process died: its thread never ran, its rows stay on disk
+    del crashed  # the process died before its applier ran, its rows stay on disk
     assert _queued(path) == 3
-    restarted = ExposureQueue(file_engine, path).start()
+    restarted = _queue(file_engine).start()
     assert restarted.wait_applied(timeout=30)
     restarted.stop()
     assert _queued(path) == 0
@@ -103,7 +113,7 @@ def test_applying_twice_stores_each_exposure_once(file_engine):
     """A crash between the ingest commit and the queue's delete applies rows again."""
     path = queue_path(file_engine)
     assert path is not None
-    queue = ExposureQueue(file_engine, path)
+    queue = _queue(file_engine)
     _decided(file_engine, queue, ["a", "b"])
     with sqlite3.connect(path) as conn:
         conn.execute(
@@ -120,7 +130,7 @@ def test_applying_twice_stores_each_exposure_once(file_engine):
 def test_a_running_queue_keeps_up_and_settles(file_engine):
     path = queue_path(file_engine)
     assert path is not None
-    queue = ExposureQueue(file_engine, path, batch_calls=7, max_backlog=4).start()
+    queue = _queue(file_engine, batch_calls=7, max_backlog=4).start()
 
     async def calls() -> int:
         requests = [decide.DecideRequest(user_id=f"u{n}") for n in range(60)]
@@ -138,7 +148,7 @@ def test_a_running_queue_keeps_up_and_settles(file_engine):
 def test_stop_applies_what_is_still_queued(file_engine):
     path = queue_path(file_engine)
     assert path is not None
-    queue = ExposureQueue(file_engine, path)
+    queue = _queue(file_engine)
     _decided(file_engine, queue, ["a", "b"])
     queue.stop()
     assert _queued(path) == 0 and len(_decision_ids(file_engine)) == 2
@@ -147,7 +157,7 @@ def test_stop_applies_what_is_still_queued(file_engine):
 def test_an_oversized_exposure_is_refused_in_the_answer(file_engine):
     path = queue_path(file_engine)
     assert path is not None
-    queue = ExposureQueue(file_engine, path)
+    queue = _queue(file_engine)
     request = decide.DecideRequest(user_id="big", context={"page": {"title": "x" * 5000}})
 
     async def call() -> decide.DecideResult:
@@ -166,16 +176,46 @@ def test_an_oversized_exposure_is_refused_in_the_answer(file_engine):
 def test_a_failing_apply_keeps_the_rows_and_retries(file_engine, monkeypatch):
     path = queue_path(file_engine)
     assert path is not None
-    queue = ExposureQueue(file_engine, path)
+    queue = _queue(file_engine)
     _decided(file_engine, queue, ["a"])
 
     def broken(*args, **kwargs):
         raise sa.exc.OperationalError("INSERT", {}, Exception("disk I/O error"))
 
-    monkeypatch.setattr("tailored.decide._queue.events.ingest", broken)
+    monkeypatch.setattr("tailored.decide._applier.events.ingest", broken)
     with pytest.raises(sa.exc.OperationalError):
         queue.apply_batch()
     assert _queued(path) == 1
     monkeypatch.undo()
     assert queue.apply_all() == 1 and _queued(path) == 0
     queue.stop()
+
+
+def test_an_applier_that_dies_is_replaced_and_stop_ends_it(file_engine):
+    queue = _queue(file_engine).start()
+    _decided(file_engine, queue, ["a", "b"])
+    assert queue.wait_applied(timeout=60)
+    first = queue.applier_pid
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    _decided(file_engine, queue, ["c", "d"])
+    assert queue.wait_applied(timeout=60)  # by a new applier
+    assert queue.applier_pid not in (None, first)
+    assert len(_decision_ids(file_engine)) == 4
+    process = queue._process
+    queue.stop()
+    assert process is not None and not process.is_alive() and process.exitcode == 0
+
+
+def test_a_row_writes_the_shared_context_once():
+    context = {"page": {"url": "https://shop.example/"}, "locale": "fr-FR"}
+    messages = [
+        {"messageId": f"dec_{n}", "properties": {"n": n}, "context": context} for n in range(3)
+    ]
+    row = _applier.encode(messages)
+    assert row.count(b"shop.example") == 1
+    decoded = _applier.decode(row)
+    assert decoded == messages
+    assert all(m["context"] is decoded[0]["context"] for m in decoded)  # parsed once
+    # A row written with every context in full reads the same.
+    assert _applier.decode(orjson.dumps(messages)) == messages

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import time
+import os
+import signal
+import threading
 
 import pytest
 import sqlalchemy as sa
 
-from tailored import decide, events
+from tailored import decide
 
 
 @pytest.fixture
@@ -178,24 +180,27 @@ def test_settings(api):
     assert body["error"]["details"][0]["loc"] == "holdout.percent"
 
 
-def test_a_client_reads_its_own_decisions_at_once(api, live_server, monkeypatch):
+def test_a_client_reads_its_own_decisions_at_once(api, live_server):
     """On SQLite exposures are applied after the answer; what reads them waits for them."""
-    ingest = events.ingest
-
-    def slow_ingest(*args, **kwargs):
-        time.sleep(0.2)  # applying lags well behind the answers
-        return ingest(*args, **kwargs)
-
-    monkeypatch.setattr("tailored.decide._queue.events.ingest", slow_ingest)
     state = live_server.app.state.tailored
-    assert (state.exposures is not None) == live_server.settings.database_url.startswith("sqlite")
+    queue = state.exposures
+    assert (queue is not None) == live_server.settings.database_url.startswith("sqlite")
     api("POST", "/v1/placements", 201, json=PLACEMENT)
     api("POST", "/v1/experiments", 201, json=EXPERIMENT)
     api("POST", "/v1/experiences", 201, json=EXPERIENCE)
-    ids = []
-    for n in range(20):
-        answer = api("POST", "/v1/decide", scope="server", json={"userId": f"r{n}"})
-        ids.append(answer["decisions"]["home_hero"]["decision_id"])
+    answers = [api("POST", "/v1/decide", scope="server", json={"userId": "r0"})]
+    if queue is not None:
+        # Freeze the applier once it runs; it resumes half a second after the last answer.
+        assert queue.wait_applied(timeout=60) and queue.applier_pid is not None
+        os.kill(queue.applier_pid, signal.SIGSTOP)
+    try:
+        for n in range(1, 20):
+            answers.append(api("POST", "/v1/decide", scope="server", json={"userId": f"r{n}"}))
+        assert queue is None or queue.applied_calls == 1  # nineteen answers wait
+    finally:
+        if queue is not None:
+            threading.Timer(0.5, os.kill, (queue.applier_pid, signal.SIGCONT)).start()
+    ids = [answer["decisions"]["home_hero"]["decision_id"] for answer in answers]
     # A reward right after the answer finds its decision.
     api("POST", f"/v1/decisions/{ids[0]}/reward", scope="server", json={"value": 1})
     # A conversion naming the decision is credited to it.

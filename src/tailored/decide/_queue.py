@@ -1,13 +1,18 @@
 """Deferred exposures: a decide call answers once its exposures are durable in a queue, and a
-background thread ingests them in large batches.
+process of its own ingests them in large batches.
 
 Ingesting an exposure (identity, the profile's state, segment memberships, the decision log)
 costs the same whether it happens before the answer or after, but it costs far less per call
 in a batch of hundreds of calls than in a group commit of the few calls a server has in flight
 (0.6 against 1.9 ms of the interpreter per call of six exposures, measured). So on SQLite the
-server writes each call's ``Experience Viewed`` events as one row of a queue and answers; its
-:class:`ExposureQueue` thread takes every row queued so far, ingests them as one batch and
-deletes them.
+server writes each call's ``Experience Viewed`` events as one row of a queue and answers; the
+applier (:mod:`tailored.decide._applier`) takes every row queued so far, ingests them as one
+batch and deletes them.
+
+The applier is a process, not a thread of the server, because ingestion is interpreter work:
+in a thread it takes the GIL from the answers, while a process runs on another core. The
+server rings it through a pipe when it queues rows, and it reports back how far it has
+applied; a thread of the server supervises it (and starts another should it die).
 
 The queue is a SQLite database of its own beside the main one (``shop.db-exposures``), so that
 a call's write never waits on the main database's single writer (an ingest batch holds it for
@@ -29,28 +34,25 @@ exposures produce (rewards, reports, profiles, privacy), so a client sees its ow
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import sqlite3
+import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Mapping, Sequence
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 import orjson
 from sqlalchemy.engine import Engine
 
-from tailored import events
-from tailored.core import utcnow
+from tailored.core import Settings
+
+from . import _applier
 
 log = logging.getLogger(__name__)
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS exposure_queue (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    workspace_id INTEGER NOT NULL,
-    options BLOB NOT NULL,
-    messages BLOB NOT NULL
-)
-"""
 
 #: Most queued calls ingested in one transaction.
 BATCH_CALLS = 500
@@ -61,9 +63,9 @@ MAX_BACKLOG = 1000
 #: Longest such a wait, in seconds (applying may be failing: calls then go on).
 BACKLOG_WAIT_SECONDS = 5.0
 
-#: Seconds an idle applying thread waits before it looks again, and between retries when
-#: applying fails (the rows stay queued).
-POLL_SECONDS = 1.0
+#: Longest a stopping server waits for the applier to empty the queue, in seconds, before it
+#: stops the applier and applies the rest itself.
+STOP_SECONDS = 60.0
 
 
 def queue_path(engine: Engine) -> str | None:
@@ -77,49 +79,52 @@ def queue_path(engine: Engine) -> str | None:
     return f"{database}-exposures"
 
 
-def _connect(path: str, synchronous: str, busy_timeout_ms: int) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute(f"PRAGMA synchronous={synchronous}")
-    conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-    conn.execute(_SCHEMA)
-    return conn
-
-
 class ExposureQueue:
-    """The queue of one SQLite database and the thread that applies it.
+    """The queue of one SQLite database, and the process that applies it.
 
-    :meth:`put` runs on an event loop (it commits there); :meth:`start` runs the applying
-    thread, which first applies whatever an earlier process left queued.
+    :meth:`put` runs on an event loop (it commits there). :meth:`start` starts a thread that
+    supervises the applier: it starts the process once there is something to apply (rows this
+    process queued, or rows an earlier process left), hears how far it got, and starts another
+    should it die.
     """
 
     def __init__(
         self,
+        settings: Settings,
         engine: Engine,
         path: str,
         *,
-        synchronous: str = "NORMAL",
-        busy_timeout_ms: int = 5000,
         batch_calls: int = BATCH_CALLS,
         max_backlog: int = MAX_BACKLOG,
     ) -> None:
+        self.settings = settings
         self.engine = engine
         self.path = path
         self.batch_calls = batch_calls
         self.max_backlog = max_backlog
-        self._writer = _connect(path, synchronous, busy_timeout_ms)
-        self._reader = _connect(path, synchronous, busy_timeout_ms)
+        synchronous, timeout = settings.sqlite_synchronous, settings.sqlite_busy_timeout_ms
+        self._writer = _applier.connect(path, synchronous, timeout)
+        self._reader = _applier.connect(path, synchronous, timeout)
         self._waiting: list[tuple[asyncio.Future[None], tuple[int, bytes, bytes]]] = []
         self._cond = threading.Condition()
         self._apply_lock = threading.Lock()
         self._written_through = 0
         """The last row id this process committed."""
         self._applied_through = 0
-        """The last row id applied (by this process)."""
+        """The row id through which the queue is applied, as last heard."""
         self._stop = False
-        self._thread = threading.Thread(target=self._run, name="exposure-queue", daemon=True)
+        self._bell: Connection | None = None
+        self._process: BaseProcess | None = None
+        self._supervisor = threading.Thread(
+            target=self._supervise, name="exposure-applier", daemon=True
+        )
         self.applied_calls = 0
-        """Queued calls applied so far."""
+        """Queued calls applied so far, by the applier and by this process."""
+
+    @property
+    def applier_pid(self) -> int | None:
+        """The applier process's id, once it runs."""
+        return None if self._process is None else self._process.pid
 
     # -- the event loop's side ------------------------------------------------------------
 
@@ -136,7 +141,7 @@ class ExposureQueue:
         future: asyncio.Future[None] = loop.create_future()
         if not self._waiting:
             loop.call_soon(self._commit)
-        row = (workspace_id, orjson.dumps(dict(options)), orjson.dumps(list(messages)))
+        row = (workspace_id, orjson.dumps(dict(options)), _applier.encode(messages))
         self._waiting.append((future, row))
         await future
         if self._written_through - self._applied_through > self.max_backlog:
@@ -169,9 +174,21 @@ class ExposureQueue:
         with self._cond:
             self._written_through = max(self._written_through, int(last))
             self._cond.notify_all()
+        self._ring(_applier.RING)
         for future, _ in batch:
             if not future.done():
                 future.set_result(None)
+
+    def _ring(self, message: bytes) -> None:
+        """Tell the applier there are new rows (:data:`~tailored.decide._applier.RING`) or
+        that someone waits for them (``NOW``)."""
+        bell = self._bell
+        if bell is None:
+            return  # not started yet: the supervisor starts it on the rows just written
+        # The pipe may be full (the applier has plenty to wake for) or closed (the applier is
+        # being replaced; the new one reads the queue as it starts).
+        with contextlib.suppress(OSError):
+            bell.send_bytes(message)
 
     async def settle(self) -> None:
         """Wait until every call this process has queued is applied."""
@@ -182,25 +199,36 @@ class ExposureQueue:
     # -- applying -------------------------------------------------------------------------
 
     def start(self) -> ExposureQueue:
-        """Start the applying thread; returns self."""
-        self._thread.start()
+        """Start supervising the applier; returns self."""
+        self._supervisor.start()
         return self
 
     def stop(self) -> None:
-        """Stop the thread, then apply what is still queued, so that nothing waits for the
-        next start."""
+        """Have the applier empty the queue and exit, then apply what may still be queued, so
+        that nothing waits for the next start."""
         with self._cond:
             self._stop = True
+            bell = self._bell
             self._cond.notify_all()
-        if self._thread.is_alive():
-            self._thread.join()
+        if bell is not None:
+            _send_stop(bell)
+        if self._supervisor.is_alive():
+            self._supervisor.join(STOP_SECONDS)
+        process = self._process
+        if process is not None and process.is_alive():
+            log.warning("the exposure applier did not finish in %s s; stopping it", STOP_SECONDS)
+            process.terminate()
+            self._supervisor.join()
         try:
             self.apply_all()
         finally:
+            if bell is not None:
+                bell.close()
             self._writer.close()
             self._reader.close()
 
     def _wait_backlog(self, backlog: int) -> None:
+        self._ring(_applier.NOW)
         with self._cond:
             self._cond.wait_for(
                 lambda: self._stop or self._written_through - self._applied_through <= backlog,
@@ -209,6 +237,7 @@ class ExposureQueue:
 
     def wait_applied(self, timeout: float | None = None) -> bool:
         """Block until every call queued so far by this process is applied; False on timeout."""
+        self._ring(_applier.NOW)
         with self._cond:
             target = self._written_through
             return self._cond.wait_for(lambda: self._applied_through >= target, timeout)
@@ -223,65 +252,103 @@ class ExposureQueue:
             total += count
 
     def apply_batch(self) -> int:
-        """Ingest up to :attr:`batch_calls` queued calls (one transaction per workspace), then
-        delete their rows; returns how many were applied."""
+        """Ingest up to :attr:`batch_calls` queued calls in this thread (see
+        :func:`tailored.decide._applier.apply_batch`); returns how many were applied."""
         with self._apply_lock:
-            with self._cond:
-                queued = self._written_through  # committed, so the select below sees it
-            rows = self._reader.execute(
-                "SELECT id, workspace_id, options, messages FROM exposure_queue"
-                " ORDER BY id LIMIT ?",
-                (self.batch_calls,),
-            ).fetchall()
-            for (workspace_id, options), messages in _grouped(rows).items():
-                outcome = events.ingest(
-                    self.engine, workspace_id, messages, utcnow(), where="exposures",
-                    **orjson.loads(options),
-                )  # fmt: skip
-                for rejection in outcome.rejected:
-                    log.warning("exposure not logged: %s", rejection.message)
-            if rows:
-                self._reader.execute("DELETE FROM exposure_queue WHERE id <= ?", (rows[-1][0],))
-                self.applied_calls += len(rows)
-            with self._cond:
-                # An empty queue means everything this process wrote is applied.
-                through = rows[-1][0] if rows else queued
-                self._applied_through = max(self._applied_through, through)
-                self._cond.notify_all()
-            return len(rows)
+            count, through = _applier.apply_batch(self.engine, self._reader, self.batch_calls)
+            self._applied(through, count)
+            return count
 
-    def _run(self) -> None:
-        while True:
-            failed = False
-            try:
-                if self.apply_batch():
-                    continue
-            except Exception:
-                log.error("queued exposures could not be applied; retrying", exc_info=True)
-                failed = True
+    def _applied(self, through: int, count: int) -> None:
+        with self._cond:
+            self._applied_through = max(self._applied_through, through)
+            self.applied_calls += count
+            self._cond.notify_all()
+
+    # -- the supervisor thread ------------------------------------------------------------
+
+    def _supervise(self) -> None:
+        if not self._queued():
             with self._cond:
-                # Idle: wake for this process's next rows, and within a second for those of
-                # other processes sharing the database. After a failure: retry in a second.
-                self._cond.wait_for(self._stopping if failed else self._woken, POLL_SECONDS)
+                self._cond.wait_for(lambda: self._stop or self._written_through > 0)
                 if self._stop:
                     return
+        while True:
+            process, reports = self._spawn()
+            self._listen(reports)
+            process.join()
+            with self._cond:
+                if self._stop:
+                    return
+                log.error(
+                    "the exposure applier exited with code %s; starting another",
+                    process.exitcode,
+                )
+                if self._cond.wait_for(self._stopping, _applier.POLL_SECONDS):
+                    return
+
+    def _queued(self) -> bool:
+        """Whether the queue holds rows (left by an earlier process)."""
+        row = self._reader.execute("SELECT EXISTS (SELECT 1 FROM exposure_queue)").fetchone()
+        return bool(row[0])
+
+    def _spawn(self) -> tuple[BaseProcess, Connection]:
+        """Start an applier process; returns it and the end of the pipe it reports on."""
+        context = _context()
+        bell_out, bell_in = context.Pipe(duplex=False)
+        reports_in, reports_out = context.Pipe(duplex=False)
+        process = context.Process(
+            target=_applier.main,
+            args=(self.settings, self.path, self.batch_calls, bell_out, reports_out),
+            name="tailored-exposure-applier",
+            daemon=True,
+        )
+        process.start()
+        bell_out.close()
+        reports_out.close()
+        # Ringing happens on the event loop: it must never block.
+        os.set_blocking(bell_in.fileno(), False)
+        with self._cond:
+            old, self._bell, self._process = self._bell, bell_in, process
+            stopping = self._stop
+        if old is not None:
+            old.close()
+        if stopping:
+            _send_stop(bell_in)
+        return process, reports_in
+
+    def _listen(self, reports: Connection) -> None:
+        """Hear the applier's reports until it exits."""
+        with reports:
+            while True:
+                try:
+                    through, count = reports.recv()
+                except (EOFError, OSError):
+                    return
+                self._applied(through, count)
 
     def _stopping(self) -> bool:
         return self._stop
 
-    def _woken(self) -> bool:
-        return self._stop or self._written_through > self._applied_through
+
+def _context() -> multiprocessing.context.ForkServerContext:
+    """Where appliers come from: a fork server that has imported ingestion once (seconds of
+    imports), so that each applier starts in milliseconds and without the server's threads."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([_applier.__name__])
+    return context
 
 
-def _grouped(rows: list[tuple[int, int, bytes, bytes]]) -> dict[tuple[int, bytes], list[Any]]:
-    """The queued calls' messages by workspace and ingest options, in queue order."""
-    groups: dict[tuple[int, bytes], list[Any]] = {}
-    for _, workspace_id, options, blob in rows:
-        messages = orjson.loads(blob)
-        # A call's exposures share one context; one object again, ingestion parses it once.
-        shared = messages[0].get("context")
-        for message in messages[1:]:
-            if message.get("context") == shared:
-                message["context"] = shared
-        groups.setdefault((workspace_id, options), []).extend(messages)
-    return groups
+def _send_stop(bell: Connection) -> None:
+    """Tell the applier to empty the queue and exit (waiting while its pipe is full)."""
+    deadline = time.monotonic() + STOP_SECONDS
+    while True:
+        try:
+            bell.send_bytes(_applier.STOP)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.01)
+        except OSError:
+            return  # the applier is gone

@@ -73,10 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             state.checkpointer = storage.Checkpointer(engine, interval).start()
         path = decide.queue_path(engine) if settings.decide_exposure_queue else None
         if path is not None:
-            state.exposures = decide.ExposureQueue(
-                engine, path, synchronous=settings.sqlite_synchronous,
-                busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-            ).start()  # fmt: skip
+            state.exposures = decide.ExposureQueue(settings, engine, path).start()
         yield
         if state.exposures is not None:
             state.exposures.stop()

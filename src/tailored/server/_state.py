@@ -29,7 +29,7 @@ class AppState:
     checkpointer: Checkpointer | None = None
     """On SQLite, the thread checkpointing the WAL while the app runs."""
     exposures: ExposureQueue | None = None
-    """On a SQLite file, the queue of decide calls' exposures and the thread applying it."""
+    """On a SQLite file, the queue of decide calls' exposures and the process applying it."""
 
 
 class KeyCache:
