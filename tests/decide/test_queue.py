@@ -17,24 +17,14 @@ from tailored import decide, events, storage
 from tailored.decide import ExposureQueue, _applier, queue_path
 
 from ..fixtures.databases import make_settings
+from ..fixtures.decide import configure_hero_test
 from .conftest import WS
-
-HERO = {"key": "home_hero", "default": {"headline": "Welcome"}}
-EXPERIMENT = {"key": "hero-test", "variants": [{"key": "a"}, {"key": "b"}]}
-EXPERIENCE = {
-    "key": "hero",
-    "placement": "home_hero",
-    "allocation": "experiment",
-    "experiment": "hero-test",
-    "variants": [{"key": "a"}, {"key": "b"}],
-}
 
 
 @pytest.fixture
 def file_engine(sqlite_url: str) -> Iterator[Engine]:
     engine = storage.create_engine(make_settings(sqlite_url))
-    for kind, body in (("placement", HERO), ("experiment", EXPERIMENT), ("experience", EXPERIENCE)):
-        decide.save(engine, WS, kind, body)
+    configure_hero_test(engine, WS)
     yield engine
     engine.dispose()
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -18,7 +15,7 @@ from hypothesis import strategies as st
 
 from tailored import events, storage
 from tests.fixtures.databases import SECRET, make_settings
-from tests.fixtures.servers import free_port
+from tests.fixtures.servers import free_port, start_server
 
 json_values = st.recursive(
     st.none()
@@ -85,32 +82,13 @@ def test_generated_bytes_never_cause_a_5xx(sqlite_server, raw):
         assert answer.status_code in (200, 400, 413), answer.text
 
 
-def _start(database_url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "TAILORED_DATABASE_URL": database_url, "TAILORED_SECRET_KEY": SECRET}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tailored.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-
-
 @pytest.mark.slow
 def test_sigkill_loses_no_acknowledged_event(database_url):
     engine = storage.create_engine(make_settings(database_url))
     with engine.begin() as conn:
         key = storage.create_key(conn, 1, "write", "durability", SECRET).secret
     port = free_port()
-    server = _start(database_url, port)
+    server = start_server(database_url, port)
     acknowledged: list[list[str]] = []
     sent: list[list[str]] = []
     stop = threading.Event()
@@ -146,7 +124,7 @@ def test_sigkill_loses_no_acknowledged_event(database_url):
     thread.join()
     assert len(acknowledged) >= 20
 
-    server = _start(database_url, port)  # a restart recovers the database
+    server = start_server(database_url, port)  # a restart recovers the database
     try:
         with engine.connect() as conn:
             stored = [r[0] for r in conn.execute(sa.select(events.events.c.message_id))]

@@ -3,11 +3,11 @@ process of its own ingests them in large batches.
 
 Ingesting an exposure (identity, the profile's state, segment memberships, the decision log)
 costs the same whether it happens before the answer or after, but it costs far less per call
-in a batch of hundreds of calls than in a group commit of the few calls a server has in flight
-(0.6 against 1.9 ms of the interpreter per call of six exposures, measured). So on SQLite the
-server writes each call's ``Experience Viewed`` events as one row of a queue and answers; the
-applier (:mod:`tailored.decide._applier`) takes every row queued so far, ingests them as one
-batch and deletes them.
+in a batch of dozens of calls than in a group commit of the few calls a server has in flight
+(0.6 to 0.9 against 1.9 ms of the interpreter per call of six exposures, measured). So on
+SQLite the server writes each call's ``Experience Viewed`` events as one row of a queue and
+answers; the applier (:mod:`tailored.decide._applier`) takes every row queued so far, ingests
+them as one batch and deletes them.
 
 The applier is a process, not a thread of the server, because ingestion is interpreter work:
 in a thread it takes the GIL from the answers, while a process runs on another core. The
@@ -25,7 +25,7 @@ Applying is idempotent: each exposure's ``messageId`` is its ``decision_id``, an
 drops an event whose id it already holds. Rows are deleted after the batch is committed, so a
 crash between the two applies them again, harmlessly, when the server next starts.
 
-Until its row is applied (about a millisecond to a second, by load), an exposure is not yet in
+Until its row is applied (tens of milliseconds to a second, by load), an exposure is not yet in
 the event log, the profile or the decision log. :meth:`ExposureQueue.settle` waits for
 everything queued so far: the server awaits it before answering any request that reads what
 exposures produce (rewards, reports, profiles, privacy), so a client sees its own decisions.
