@@ -147,6 +147,7 @@ def main(settings: Settings, path: str, limit: int, bell: Connection, reports: C
                 log.error("queued exposures could not be applied; retrying", exc_info=True)
                 if stopping:
                     return  # the server applies what is left as it stops
+                time.sleep(POLL_SECONDS)  # not at every ring: the cause (a full disk) lasts
             if stopping:
                 return
             stopping = _wait(bell)
