@@ -41,6 +41,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -268,6 +269,10 @@ class ExposureQueue:
     # -- the supervisor thread ------------------------------------------------------------
 
     def _supervise(self) -> None:
+        # Start the fork server now: it imports ingestion (seconds), and the first call that
+        # queues exposures should find it ready.
+        _context()
+        forkserver.ensure_running()
         if not self._queued():
             with self._cond:
                 self._cond.wait_for(lambda: self._stop or self._written_through > 0)
@@ -335,7 +340,9 @@ def _context() -> multiprocessing.context.ForkServerContext:
     """Where appliers come from: a fork server that has imported ingestion once (seconds of
     imports), so that each applier starts in milliseconds and without the server's threads."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([_applier.__name__])
+    # The program's main module too (``tailored serve`` imports the whole CLI): each applier
+    # would otherwise import it again as it starts.
+    context.set_forkserver_preload(["__main__", _applier.__name__])
     return context
 
 
