@@ -15,6 +15,7 @@ from ._errors import (
     Unauthorized,
     ValidationError,
 )
+from ._heap import settle_heap
 from ._ids import new_id
 from ._json import JSONObject, JSONValue, dumps, loads
 from ._privacy import Eraser, Exporter, Person, PersonalData, personal_data, register_personal_data
@@ -45,5 +46,6 @@ __all__ = [
     "new_id",
     "personal_data",
     "register_personal_data",
+    "settle_heap",
     "utcnow",
 ]

@@ -20,7 +20,7 @@ import orjson
 from sqlalchemy.engine import Engine
 
 from tailored import events, storage
-from tailored.core import Settings, utcnow
+from tailored.core import Settings, settle_heap, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +133,7 @@ def main(settings: Settings, path: str, limit: int, bell: Connection, reports: C
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     engine = storage.create_engine(settings)
     queue = connect(path, settings.sqlite_synchronous, settings.sqlite_busy_timeout_ms)
+    settle_heap()
     stopping = False
     try:
         while True:

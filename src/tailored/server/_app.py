@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from tailored import __version__, decide, storage
-from tailored.core import Settings
+from tailored.core import Settings, settle_heap
 
 from ._collect import router as collect_router
 from ._decide_api import router as decide_router
@@ -116,5 +116,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def app_from_environment() -> FastAPI:
-    """The app configured from ``TAILORED_*`` variables: the factory uvicorn workers call."""
-    return create_app(Settings())
+    """The app configured from ``TAILORED_*`` variables: the factory uvicorn workers call.
+
+    The process serves until it stops, so its garbage collector is set for that once the app
+    is built (see :func:`tailored.core.settle_heap`).
+    """
+    app = create_app(Settings())
+    settle_heap()
+    return app
