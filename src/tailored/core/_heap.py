@@ -23,7 +23,7 @@ def settle_heap() -> None:
     """Take what is alive now out of every later collection, and collect less often.
 
     Call it once a long-running process has imported and built what it keeps (a server once
-    its app exists, a worker process as it starts). Objects alive at that moment are moved to
+    its app exists, the exposure applier as it starts). Objects alive at that moment are moved to
     the collector's permanent generation (:func:`gc.freeze`): never walked again, and freed
     only by reference counting.
     """
