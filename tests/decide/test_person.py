@@ -49,3 +49,30 @@ def test_a_merged_profile_is_read_through_the_one_it_joined(engine, send):
 def test_a_stranger_is_nobody_yet(engine):
     person = _load(engine, "never-seen")
     assert person == decide.Person(None, {}, frozenset(), None)
+
+
+def test_read_at_once_while_the_configuration_is_fresh(engine, send, segment):
+    segment("buyers", {"order_count": {"$gte": 1}})
+    send(track("u1", "Order Completed", revenue=20.0))
+    with engine.connect() as conn:
+        decide.invalidate(conn, WS)
+    assert decide.load_person_at_once(engine, WS, ["u1"]) is None  # nothing compiled
+    expected = _load(engine, "u1")  # compiles the configuration
+    found = decide.load_person_at_once(engine, WS, ["u1"])
+    if engine.dialect.name != "sqlite":
+        assert found is None  # other databases read through a connection of the pool
+        return
+    assert found is not None and found[0] == expected
+    assert decide.load_person_at_once(engine, WS, ["never-seen"]) == (
+        decide.Person(None, {}, frozenset(), None),
+        found[1],
+    )
+
+
+def test_a_segment_this_process_has_not_compiled_sends_the_read_the_long_way(engine, send, segment):
+    send(track("u1", "Order Completed", revenue=20.0))
+    _load(engine, "u1")  # compiled before the segment exists
+    segment("buyers", {"order_count": {"$gte": 1}})
+    send(track("u1", "Order Completed", revenue=5.0))
+    assert decide.load_person_at_once(engine, WS, ["u1"]) is None
+    assert _load(engine, "u1").segments == frozenset({"buyers"})  # recompiled on the way

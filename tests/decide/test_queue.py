@@ -163,6 +163,28 @@ def test_an_oversized_exposure_is_refused_in_the_answer(file_engine):
     queue.stop()
 
 
+def test_exposures_that_fit_are_queued_when_their_row_is_over_the_limit(file_engine):
+    path = queue_path(file_engine)
+    assert path is not None
+    queue = _queue(file_engine)
+    request = decide.DecideRequest(user_id="edge", context={"page": {"title": "x" * 500}})
+
+    def call(limit: int) -> decide.DecideResult:
+        options = {"max_event_bytes": limit}
+        return asyncio.run(
+            decide.decide_async(file_engine, WS, request, ingest_options=options, queue=queue)
+        )
+
+    assert not call(1_000_000).errors
+    with sqlite3.connect(path) as conn:
+        (row,) = conn.execute("SELECT messages FROM exposure_queue").fetchone()
+    largest = max(len(orjson.dumps(m)) for m in _applier.decode(row))
+    assert len(row) > largest  # the row holds more than its largest message
+    assert not call(largest).errors  # each message is checked on its own
+    assert _queued(path) == 2
+    queue.stop()
+
+
 def test_a_failing_apply_keeps_the_rows_and_retries(file_engine, monkeypatch):
     path = queue_path(file_engine)
     assert path is not None

@@ -57,7 +57,7 @@ from ._model import (
     Settings,
 )
 from ._offpolicy import logged_feedback
-from ._person import DecideRequest, Person, load_person
+from ._person import DecideRequest, Person, load_person, load_person_at_once
 from ._queue import ExposureQueue, queue_path
 from ._results import CSV_COLUMNS, HOLDOUT_GROUPS, experiment_results, holdout_results
 from ._rewards import Reward, default_rewards, reward_decision
@@ -141,6 +141,7 @@ __all__ = [
     "invalidate",
     "listing",
     "load_person",
+    "load_person_at_once",
     "load_snapshot",
     "load_workspace_file",
     "logged_feedback",

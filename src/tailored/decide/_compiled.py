@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from tailored import storage
 from tailored.conditions import Condition, compile_condition
@@ -265,6 +265,15 @@ def _stamp(conn: Connection, workspace_id: int) -> tuple[Any, ...]:
         )
     ).one()
     return (*objects, *segs)
+
+
+def fresh_config(engine: Engine, workspace_id: int) -> CompiledConfig | None:
+    """This process's copy of the workspace's compiled configuration if it was checked within
+    :data:`RECHECK_SECONDS` (no statement needed), else None."""
+    cached = _cache.get((storage.database_key(engine), workspace_id))
+    if cached is not None and time.monotonic() - cached[0] < RECHECK_SECONDS:
+        return cached[2]
+    return None
 
 
 def compiled_config(conn: Connection, workspace_id: int) -> CompiledConfig:

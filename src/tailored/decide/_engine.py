@@ -27,6 +27,7 @@ from tailored.experiments import assignment
 from tailored.profiles import find_profile
 from tailored.recommend import recommend_for
 
+from . import _applier
 from ._bandit import attribute_path, bandit_hook, features_of
 from ._compiled import (
     CompiledConfig,
@@ -36,7 +37,14 @@ from ._compiled import (
     compiled_config,
 )
 from ._model import BanditSettings, Placement
-from ._person import DecideRequest, Person, has_consent, load_person, request_attributes
+from ._person import (
+    DecideRequest,
+    Person,
+    has_consent,
+    load_person,
+    load_person_at_once,
+    request_attributes,
+)
 from ._queue import ExposureQueue
 from ._sticky import EXPOSURE_EVENT, LIBRARY, STATE_KEY
 from ._writer import ExposureWriter, Written, exposure_writer
@@ -426,7 +434,10 @@ async def decide_async(
         return result
     messages = pending.messages
     limit = pending.writer.options.get("max_event_bytes", events_stage.MAX_EVENT_BYTES)
-    if any(len(orjson.dumps(m)) > limit for m in messages):
+    row = _applier.encode(messages)
+    # The row holds every message (the first with the context they share), so each fits
+    # when it does.
+    if len(row) > limit and any(len(orjson.dumps(m)) > limit for m in messages):
         # Rare: let ingestion word the refusal, and queue the rest.
         options = {**pending.writer.options, "where": "exposures"}
         _, rejected = events_stage.validate_messages(messages, utcnow(), **options)
@@ -434,8 +445,9 @@ async def decide_async(
         written = Written(len(messages) - len(refused), [r.message for r in rejected])
         _logged(engine, workspace_id, request, result, written)
         messages = [m for i, m in enumerate(messages) if i not in refused]
+        row = _applier.encode(messages)
     if messages:
-        await queue.put(workspace_id, pending.writer.options, messages)
+        await queue.put(workspace_id, pending.writer.options, row)
     return result
 
 
@@ -467,9 +479,12 @@ def _decided(
             )
     now = now or utcnow()
     ids = [i for i in (request.user_id, request.anonymous_id) if i]
-    with engine.connect() as conn:
-        config = compiled_config(conn, workspace_id)
-        person, config = load_person(conn, workspace_id, ids, config)
+    found = load_person_at_once(engine, workspace_id, ids)
+    if found is None:
+        with engine.connect() as conn:
+            config = compiled_config(conn, workspace_id)
+            found = load_person(conn, workspace_id, ids, config)
+    person, config = found
     result = decide_for(engine, workspace_id, config, request, person, now)
     if request.dry_run:
         return result, None

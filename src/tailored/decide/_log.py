@@ -119,11 +119,16 @@ class DecisionLog:
     ) -> None:
         """Record the batch's exposures, then credit its conversions."""
         del prepared
-        exposures = [_decision_row(workspace_id, r) for r in stored if _is_exposure(r)]
+        exposures: list[dict[str, Any]] = []
+        candidates: list[EventRow] = []
+        for row in stored:
+            if _is_exposure(row):
+                exposures.append(_decision_row(workspace_id, row))
+            elif row["type"] == "track":
+                candidates.append(row)
         if exposures:
             _insert_decisions(conn, exposures)
             record_first_exposures(conn, exposures)
-        candidates = [r for r in stored if r["type"] == "track" and not _is_exposure(r)]
         if not candidates:
             return
         settings = compiled_config(conn, workspace_id).settings.attribution

@@ -3,6 +3,7 @@ consent, and the request that names them."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,7 +11,7 @@ from typing import Any, NamedTuple
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from tailored import events as events_stage
 from tailored import profiles as profiles_stage
@@ -19,7 +20,7 @@ from tailored.profiles import identities
 from tailored.profiles import profiles as profiles_table
 from tailored.segments import members, profile_attributes
 
-from ._compiled import CompiledConfig, compiled_config, invalidate
+from ._compiled import CompiledConfig, compiled_config, fresh_config, invalidate
 
 
 @dataclass(frozen=True)
@@ -101,13 +102,38 @@ def load_person(
     """The person known by the first of ``ids`` that has a profile (a stranger otherwise);
     an id is looked up as a ``userId`` before an ``anonymousId``."""
     rows = _read(conn, workspace_id, ids)
-    if not rows:
-        return Person(None, {}, frozenset(), None), config
-    row = min(rows, key=lambda r: (ids.index(r.value), r.kind != "user"))
-    segment_ids = [int(s) for s in row.segment_ids.split(",")] if row.segment_ids else []
-    if any(s not in config.segment_keys for s in segment_ids):
+    person, complete = _person(rows, ids, config)
+    if not complete:
         invalidate(conn, workspace_id)  # a segment this process has not compiled yet
         config = compiled_config(conn, workspace_id)
+        person, _ = _person(rows, ids, config)
+    return person, config
+
+
+def load_person_at_once(
+    engine: Engine, workspace_id: int, ids: list[str]
+) -> tuple[Person, CompiledConfig] | None:
+    """:func:`load_person` in one statement on the calling thread's own reader
+    (:func:`tailored.storage.sqlite_reader`), when the configuration this process holds is
+    fresh; None when it cannot (not a SQLite file, a configuration to check, a segment this
+    process has not compiled): use :func:`load_person` then."""
+    config = fresh_config(engine, workspace_id)
+    if config is None:
+        return None
+    reader = storage.sqlite_reader(engine)
+    if reader is None:
+        return None
+    person, complete = _person(_sqlite_rows(reader, workspace_id, ids), ids, config)
+    return (person, config) if complete else None
+
+
+def _person(rows: list[_Row], ids: list[str], config: CompiledConfig) -> tuple[Person, bool]:
+    """The person of ``rows`` (see :func:`load_person`) in the segments ``config`` knows, and
+    whether it knows all of theirs."""
+    if not rows:
+        return Person(None, {}, frozenset(), None), True
+    row = min(rows, key=lambda r: (ids.index(r.value), r.kind != "user"))
+    segment_ids = [int(s) for s in row.segment_ids.split(",")] if row.segment_ids else []
     keys = config.segment_keys
     segments = frozenset(keys[s] for s in segment_ids if s in keys)
     score = None
@@ -117,7 +143,8 @@ def load_person(
             "rfm_segment": row.segment,
             "probability_alive": row.p_alive,
         }
-    return Person(str(row.id), row.state or {}, segments, score), config
+    complete = len(segments) == len(segment_ids)
+    return Person(str(row.id), row.state or {}, segments, score), complete
 
 
 class _Row(NamedTuple):
@@ -139,8 +166,12 @@ def _read(conn: Connection, workspace_id: int, ids: list[str]) -> list[_Row]:
     if conn.dialect.name != "sqlite":
         found = conn.execute(_PERSON, {"workspace": workspace_id, "ids": ids})
         return [_Row._make(row) for row in found]
+    return _sqlite_rows(storage.sqlite_driver(conn), workspace_id, ids)
+
+
+def _sqlite_rows(driver: sqlite3.Connection, workspace_id: int, ids: list[str]) -> list[_Row]:
     sql = f"{_SQLITE_PERSON}({storage.sqlite_placeholders(len(ids))})"
-    rows = storage.sqlite_driver(conn).execute(sql, (workspace_id, *ids)).fetchall()
+    rows = driver.execute(sql, (workspace_id, *ids)).fetchall()
     return [_Row._make((*r[:3], orjson.loads(r[3]) if r[3] else None, *r[4:])) for r in rows]
 
 

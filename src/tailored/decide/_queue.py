@@ -40,7 +40,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -129,10 +129,9 @@ class ExposureQueue:
 
     # -- the event loop's side ------------------------------------------------------------
 
-    async def put(
-        self, workspace_id: int, options: Mapping[str, Any], messages: Sequence[dict[str, Any]]
-    ) -> None:
-        """Queue one call's exposures; return once they are committed to the queue.
+    async def put(self, workspace_id: int, options: Mapping[str, Any], messages: bytes) -> None:
+        """Queue one call's exposures (a row of :func:`~tailored.decide._applier.encode`);
+        return once they are committed to the queue.
 
         Raises:
             sqlite3.Error: the queue could not be written (the call must fail: nothing was
@@ -142,7 +141,7 @@ class ExposureQueue:
         future: asyncio.Future[None] = loop.create_future()
         if not self._waiting:
             loop.call_soon(self._commit)
-        row = (workspace_id, orjson.dumps(dict(options)), _applier.encode(messages))
+        row = (workspace_id, orjson.dumps(dict(options)), messages)
         self._waiting.append((future, row))
         await future
         if self._written_through - self._applied_through > self.max_backlog:

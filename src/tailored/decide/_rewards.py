@@ -204,6 +204,8 @@ def default_rewards(engine: Engine, now: datetime | None = None) -> int:
                 conn.execute(
                     sa.select(decisions).where(
                         decisions.c.workspace_id == workspace_id,
+                        # Every bandit decision has one; it lets the experience index serve.
+                        decisions.c.experience.is_not(None),
                         decisions.c.reason == "bandit",
                         decisions.c.decided_at < due,
                         decisions.c.decided_at >= due - _LOOK_BACK,

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    text,
 )
 
 from tailored.storage import BigIntKey, JSONType, UTCDateTime, metadata
@@ -60,8 +61,16 @@ decisions = Table(
     #: What the choice could depend on: numeric bandit features, device, page.
     Column("context", JSONType, nullable=True),
     Column("decided_at", UTCDateTime, nullable=False),
-    Index(None, "workspace_id", "experiment", "decided_at"),
-    Index(None, "workspace_id", "experience", "decided_at"),
+    #: Bandit reports and off-policy evaluation read one experience's decisions; flags'
+    #: decisions have no experience, and are left out.
+    Index(
+        None,
+        "workspace_id",
+        "experience",
+        "decided_at",
+        sqlite_where=text("experience IS NOT NULL"),
+        postgresql_where=text("experience IS NOT NULL"),
+    ),
     Index(None, "profile_id", "decided_at"),
 )
 

@@ -116,10 +116,12 @@ _SQLITE_INSERT = sqlite_insert("events", _SQLITE_COLUMNS, or_ignore=True)
 
 def _sqlite_values(workspace_id: int, row: EventRow, times: dict[datetime, str]) -> tuple[Any, ...]:
     """The row in ``_SQLITE_COLUMNS`` order; ``times`` memoizes instants (a batch shares its
-    ``received_at``)."""
+    ``received_at``, a decide call's exposures their ``timestamp``)."""
     stamp, received = row["timestamp"], row["received_at"]
     if (received_text := times.get(received)) is None:
         received_text = times[received] = sqlite_time(received)
+    if (stamp_text := times.get(stamp)) is None:
+        stamp_text = times[stamp] = sqlite_time(stamp)
     return (
         workspace_id,
         row["message_id"],
@@ -127,7 +129,7 @@ def _sqlite_values(workspace_id: int, row: EventRow, times: dict[datetime, str])
         row["event"],
         row["user_id"],
         row["anonymous_id"],
-        sqlite_time(stamp),
+        stamp_text,
         received_text,
         sqlite_json(row["properties"]),
         sqlite_json(row["traits"]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -51,12 +52,16 @@ def presented_key(request: Request) -> str | None:
     return None
 
 
+#: The keyed hash of the keys presented lately: callers send the same few keys again and again.
+_hash_key = functools.lru_cache(maxsize=1024)(storage.hash_key)
+
+
 def authenticate(request: Request, secret: str | None, required: storage.Scope) -> Principal:
     """Check ``secret`` against the stored keys and ``required`` scope."""
     if not secret:
         raise Unauthorized(f"missing API key: {_HINT}")
     state = state_of(request)
-    key_hash = storage.hash_key(secret, state.settings.secret_key.get_secret_value())
+    key_hash = _hash_key(secret, state.settings.secret_key.get_secret_value())
     key = state.keys.get(key_hash)
     if key is None:
         with state.engine.connect() as conn:

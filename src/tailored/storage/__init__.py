@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from ._checkpoint import Checkpoint, Checkpointer, checkpoint
-from ._engine import create_engine, database_key, is_sqlite, sqlite_driver, write_transaction
+from ._engine import (
+    create_engine,
+    database_key,
+    is_sqlite,
+    sqlite_driver,
+    sqlite_reader,
+    write_transaction,
+)
 from ._jobs import Job, claim, complete, enqueue, fail, job_counts
 from ._keys import (
     SCOPES,
@@ -112,6 +119,7 @@ __all__ = [
     "sqlite_insert",
     "sqlite_json",
     "sqlite_placeholders",
+    "sqlite_reader",
     "sqlite_time",
     "upgrade",
     "worker_id",
