@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any, Literal
 
+from fnv_hash_fast import fnv1a_32
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
@@ -63,8 +64,9 @@ def _code_units(text: str) -> bytes | memoryview:
     return memoryview(text.encode(_UTF16, "surrogatepass")).cast("H")
 
 
-def _fnv1a(text: str, state: int = _FNV_OFFSET) -> int:
-    """32-bit FNV-1a of ``text``, continuing from ``state`` (the hash of a prefix)."""
+def _fnv1a(text: str) -> int:
+    """32-bit FNV-1a of ``text``'s UTF-16 code units."""
+    state = _FNV_OFFSET
     units = _code_units(text)
     if len(units) > _UNMASKED_UNITS:
         for unit in units:
@@ -75,9 +77,10 @@ def _fnv1a(text: str, state: int = _FNV_OFFSET) -> int:
     return state & _MASK32
 
 
-# An experiment's seed is hashed for every person it meets; its FNV state is kept so that only
-# the id is hashed per call. Bounded, because seeds come from configuration that can change.
-_seed_state = lru_cache(maxsize=4096)(_fnv1a)
+def _fnv(text: str) -> int:
+    """32-bit FNV-1a of ``text``: in C for ASCII (each character is one byte and one code
+    unit), about forty times as fast as :func:`_fnv1a`, which hashes everything else."""
+    return fnv1a_32(text.encode("ascii")) if text.isascii() else _fnv1a(text)
 
 
 def hash(seed: str, value: str, version: int) -> float | None:
@@ -106,13 +109,9 @@ def hash(seed: str, value: str, version: int) -> float | None:
         True
     """
     if version == 2:
-        inner = _fnv1a(value, _seed_state(seed))
-        outer = _FNV_OFFSET
-        for digit in str(inner).encode("ascii"):  # at most 10 digits: no mask needed
-            outer = (outer ^ digit) * _FNV_PRIME
-        return (outer & _MASK32) % 10000 / 10000
+        return _fnv(str(_fnv(seed + value))) % 10000 / 10000
     if version == 1:
-        return _fnv1a(seed, _fnv1a(value)) % 1000 / 1000
+        return _fnv(value + seed) % 1000 / 1000
     return None
 
 
@@ -198,7 +197,7 @@ def in_namespace(user_id: str, namespace: tuple[str, float, float] | Sequence[An
         False
     """
     namespace_id, start, end = namespace
-    n = _fnv1a(f"__{namespace_id}", _fnv1a(user_id)) % 1000 / 1000
+    n = _fnv(f"{user_id}__{namespace_id}") % 1000 / 1000
     return bool(start <= n < end)
 
 
