@@ -56,18 +56,11 @@ def _sum_to_one(weights: Sequence[float]) -> bool:
     return 0.99 <= sum(weights) <= 1.01
 
 
-def _code_units(text: str) -> bytes | memoryview:
-    """``text`` as the sequence of UTF-16 code units JavaScript's ``charCodeAt`` sees."""
-    if text.isascii():
-        return text.encode("ascii")
-    # surrogatepass: a lone surrogate (legal in both languages' strings) is one code unit.
-    return memoryview(text.encode(_UTF16, "surrogatepass")).cast("H")
-
-
 def _fnv1a(text: str) -> int:
-    """32-bit FNV-1a of ``text``'s UTF-16 code units."""
+    """32-bit FNV-1a of ``text``'s UTF-16 code units, the ``charCodeAt`` JavaScript sees."""
     state = _FNV_OFFSET
-    units = _code_units(text)
+    # surrogatepass: a lone surrogate (legal in both languages' strings) is one code unit.
+    units = memoryview(text.encode(_UTF16, "surrogatepass")).cast("H")
     if len(units) > _UNMASKED_UNITS:
         for unit in units:
             state = (state ^ unit) * _FNV_PRIME & _MASK32
