@@ -49,6 +49,7 @@ from typing import Any
 import orjson
 from sqlalchemy.engine import Engine
 
+from tailored import storage
 from tailored.core import Settings
 
 from . import _applier
@@ -72,12 +73,8 @@ STOP_SECONDS = 60.0
 def queue_path(engine: Engine) -> str | None:
     """Where the queue of a SQLite database file lives; None for memory databases and other
     backends (their exposures are committed before the answer)."""
-    if engine.dialect.name != "sqlite":
-        return None
-    database = engine.url.database
-    if not database or database == ":memory:" or database.startswith("file::memory:"):
-        return None
-    return f"{database}-exposures"
+    database = storage.sqlite_file(engine)
+    return None if database is None else f"{database}-exposures"
 
 
 class ExposureQueue:
@@ -129,7 +126,7 @@ class ExposureQueue:
 
     # -- the event loop's side ------------------------------------------------------------
 
-    async def put(self, workspace_id: int, options: Mapping[str, Any], messages: bytes) -> None:
+    async def put(self, workspace_id: int, options: Mapping[str, Any], row: bytes) -> None:
         """Queue one call's exposures (a row of :func:`~tailored.decide._applier.encode`);
         return once they are committed to the queue.
 
@@ -141,8 +138,7 @@ class ExposureQueue:
         future: asyncio.Future[None] = loop.create_future()
         if not self._waiting:
             loop.call_soon(self._commit)
-        row = (workspace_id, orjson.dumps(dict(options)), messages)
-        self._waiting.append((future, row))
+        self._waiting.append((future, (workspace_id, orjson.dumps(dict(options)), row)))
         await future
         if self._written_through - self._applied_through > self.max_backlog:
             # Applying falls behind: hold this call until it catches up halfway, so that the

@@ -8,6 +8,7 @@ from ._engine import (
     database_key,
     is_sqlite,
     sqlite_driver,
+    sqlite_file,
     sqlite_reader,
     write_transaction,
 )
@@ -116,6 +117,7 @@ __all__ = [
     "run_worker",
     "schedule_due",
     "sqlite_driver",
+    "sqlite_file",
     "sqlite_insert",
     "sqlite_json",
     "sqlite_placeholders",

@@ -49,9 +49,23 @@ def create_engine(settings: Settings) -> Engine:
         ) from exc
 
 
+def _database_file(url: sa.URL) -> str | None:
+    """The file a SQLite URL's database lives in; None for a memory database."""
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file::memory:"):
+        return None
+    return database
+
+
+def sqlite_file(engine: Engine) -> str | None:
+    """The file the engine's SQLite database lives in; None for memory databases and other
+    backends."""
+    return _database_file(engine.url) if engine.dialect.name == "sqlite" else None
+
+
 def _sqlite_engine(url: sa.URL, settings: Settings) -> Engine:
-    database = url.database or ""
-    if database and database != ":memory:":
+    database = _database_file(url)
+    if database is not None:
         Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(
         url,
@@ -86,7 +100,7 @@ def _sqlite_engine(url: sa.URL, settings: Settings) -> Engine:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
 
-    if database and database != ":memory:" and not database.startswith("file::memory:"):
+    if database is not None:
         args, kwargs = engine.dialect.create_connect_args(url)
         _reader_setups[engine] = (
             tuple(args),
